@@ -1,0 +1,59 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// The server's handle on PostgreSQL. Tenant data is only reachable inside `withTenant`, which scopes one
+/// transaction to one tenant for row-level security.
+public struct Database: Sendable {
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// Runs `body` in a transaction in which `app.tenant_id` is `tenantID` — set with `is_local = true`, so the
+    /// setting ends with the transaction and never leaks onto the pooled connection.
+    public func withTenant<Result: Sendable>(
+        _ tenantID: UUID,
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await translatingErrors(logger: logger) {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT set_config('app.tenant_id', \(tenantID.uuidString), true)", logger: logger)
+                return try await body(connection)
+            }
+        }
+    }
+
+    /// A transaction with no tenant set: only global tables (tenants) are visible.
+    public func withoutTenant<Result: Sendable>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await translatingErrors(logger: logger) {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    public func isReachable(logger: Logger) async -> Bool {
+        do {
+            try await client.query("SELECT 1", logger: logger)
+            return true
+        } catch {
+            logger.warning("database readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+            return false
+        }
+    }
+
+    private func translatingErrors<Result: Sendable>(
+        logger: Logger,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw error.translated(logger: logger)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import CairnCore
+import Logging
+import PostgresNIO
+
+extension PSQLError {
+    /// Constraint violations the domain already guards against become client errors; anything else is logged in
+    /// full here and surfaces as an internal error without the database's text.
+    func translated(logger: Logger) -> any Error {
+        let constraint = serverInfo?[.constraintName] ?? ""
+        switch serverInfo?[.sqlState] {
+        case PostgresError.Code.uniqueViolation.raw:
+            return CairnError.alreadyExists(Self.uniqueMessages[constraint] ?? "That object already exists.")
+        case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
+             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
+            logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
+            return CairnError.invalid("A value is outside its allowed range or format (\(constraint.isEmpty ? "database check" : constraint)).")
+        case PostgresError.Code.foreignKeyViolation.raw:
+            return CairnError.notFound("A referenced object does not exist.")
+        case PostgresError.Code.insufficientPrivilege.raw:
+            logger.error("database refused a statement", metadata: ["error": "\(String(reflecting: self))"])
+            return CairnError(.internalError, "The server could not complete the request.")
+        default:
+            logger.error("database error", metadata: ["error": "\(String(reflecting: self))"])
+            return CairnError(.temporarilyUnavailable, "The registry database could not complete the request; try again.")
+        }
+    }
+
+    private static let uniqueMessages = [
+        "tenants_slug_key": "A tenant with that slug already exists.",
+        "registered_models_tenant_id_name_key": "A registered model with that name already exists.",
+        "registered_models_tenant_id_name_key_key": "A registered model whose name looks the same (case or look-alike letters) already exists.",
+    ]
+}

@@ -1,0 +1,157 @@
+public import CairnCore
+public import Logging
+import Foundation
+import PostgresNIO
+
+extension PostgresRegistryStore {
+    static let versionColumns = """
+        v.model_id, m.name AS model_name, v.version, v.status, v.status_message, v.stage, v.description,
+        v.source, v.run_id, v.run_link, v.code_repository, v.code_commit, v.dataset_uri, v.dataset_version, v.dataset_digest,
+        v.hyperparameters::text AS hyperparameters, v.environment::text AS environment,
+        v.created_at, v.created_by, v.updated_at, v.updated_by,
+        COALESCE((SELECT jsonb_agg(jsonb_build_object('dataset', x.dataset, 'key', x.key, 'value', x.value) ORDER BY x.dataset, x.key)
+                  FROM cairn.version_metrics x
+                  WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '[]')::text AS metrics,
+        COALESCE((SELECT jsonb_object_agg(t.key, t.value) FROM cairn.model_version_tags t
+                  WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id AND t.version = v.version), '{}')::text AS tags,
+        COALESCE((SELECT jsonb_agg(a.alias ORDER BY a.alias) FROM cairn.model_aliases a
+                  WHERE a.tenant_id = v.tenant_id AND a.model_id = v.model_id AND a.version = v.version), '[]')::text AS aliases
+        """
+
+    static let versionSource = """
+        cairn.model_versions v JOIN cairn.registered_models m ON m.tenant_id = v.tenant_id AND m.id = v.model_id
+        """
+
+    public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: String, logger: Logger) async throws -> ModelVersion {
+        let hyperparameters = try JSONText.encode(version.hyperparameters)
+        let environment = try JSONText.encode(version.environment)
+        let lineage = version.lineage
+        return try await database.withTenant(tenant.id, logger: logger) { connection in
+            // The row lock on the model serialises concurrent registrations; the counter never goes back.
+            let claimed = try await connection.query("""
+                UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = \(actor)
+                WHERE name = \(ModelName.lookupForm(modelName))
+                RETURNING id, next_version - 1
+                """, logger: logger).decode((UUID, Int).self).first(where: { _ in true })
+            guard let (modelID, number) = claimed else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
+            try await connection.query("""
+                INSERT INTO cairn.model_versions (
+                    tenant_id, model_id, version, status, description, source, run_id, run_link,
+                    code_repository, code_commit, dataset_uri, dataset_version, dataset_digest,
+                    hyperparameters, environment, created_by, updated_by)
+                VALUES (
+                    \(tenant.id), \(modelID), \(number), \(version.status.rawValue), \(version.description),
+                    \(version.source), \(version.runID), \(version.runLink),
+                    \(lineage.codeRepository), \(lineage.codeCommit), \(lineage.datasetURI), \(lineage.datasetVersion), \(lineage.datasetDigest),
+                    \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor), \(actor))
+                """, logger: logger)
+            try await Self.replaceVersionTags(version.tags, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
+            try await Self.upsertMetrics(version.metrics, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
+            return try await Self.version(number, modelID: modelID, on: connection, logger: logger)
+        }
+    }
+
+    public func version(_ version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> ModelVersion {
+        try await versions([version], of: modelName, in: tenant, logger: logger)[0]
+    }
+
+    public func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion] {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let model = try await Self.model(named: modelName, on: connection, logger: logger)
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Self.versionColumns) FROM \(unescaped: Self.versionSource)
+                WHERE v.model_id = \(model.id) AND v.version = ANY(\(versions))
+                """, logger: logger)
+            var found: [Int: ModelVersion] = [:]
+            for try await row in rows {
+                let version = try Self.version(from: row.makeRandomAccess())
+                found[version.version] = version
+            }
+            return try versions.map { number throws(CairnError) in
+                guard let version = found[number] else { throw .notFound("Version \(number) of model '\(model.name)' not found.") }
+                return version
+            }
+        }
+    }
+
+    public func updateVersion(_ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws -> ModelVersion {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let model = try await Self.model(named: modelName, on: connection, logger: logger)
+            let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
+            if let status = changes.status, !current.status.canMove(to: status) {
+                throw CairnError(.invalidState, "Version \(version) is \(current.status.rawValue); its status cannot change to \(status.rawValue).")
+            }
+            try await connection.query("""
+                UPDATE cairn.model_versions SET
+                    description = COALESCE(\(changes.description), description),
+                    status = COALESCE(\(changes.status?.rawValue), status),
+                    status_message = COALESCE(\(changes.statusMessage), status_message),
+                    updated_by = \(actor)
+                WHERE model_id = \(model.id) AND version = \(version)
+                """, logger: logger)
+            if let tags = changes.tags {
+                try await Self.replaceVersionTags(tags, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
+            }
+            if let metrics = changes.metrics {
+                try await Self.upsertMetrics(metrics, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
+            }
+            return try await Self.version(version, modelID: model.id, on: connection, logger: logger)
+        }
+    }
+
+    public func deleteVersion(_ version: Int, of modelName: String, in tenant: Tenant, by actor: String, logger: Logger) async throws {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let model = try await Self.model(named: modelName, on: connection, logger: logger)
+            let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
+            guard current.stage != .production else {
+                throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is in Production; archive it before deleting it.")
+            }
+            try await connection.query("DELETE FROM cairn.model_versions WHERE model_id = \(model.id) AND version = \(version)", logger: logger)
+        }
+    }
+
+    static func version(_ number: Int, modelID: UUID, on connection: PostgresConnection, logger: Logger, lock: Bool = false) async throws -> ModelVersion {
+        let rows = try await connection.query("""
+            SELECT \(unescaped: versionColumns) FROM \(unescaped: versionSource)
+            WHERE v.model_id = \(modelID) AND v.version = \(number) \(unescaped: lock ? "FOR UPDATE OF v" : "")
+            """, logger: logger)
+        for try await row in rows { return try version(from: row.makeRandomAccess()) }
+        throw CairnError.notFound("Version \(number) not found.")
+    }
+
+    static func version(from row: PostgresRandomAccessRow) throws -> ModelVersion {
+        ModelVersion(
+            modelID: try row.value("model_id"), modelName: try row.value("model_name"), version: try row.value("version"),
+            status: try VersionStatus(validating: try row.value("status")), statusMessage: try row.value("status_message"),
+            stage: try Stage(validating: try row.value("stage")), description: try row.value("description"),
+            source: try row.value("source"), runID: try row.value("run_id"), runLink: try row.value("run_link"),
+            lineage: Lineage(
+                codeRepository: try row.value("code_repository"), codeCommit: try row.value("code_commit"),
+                datasetURI: try row.value("dataset_uri"), datasetVersion: try row.value("dataset_version"),
+                datasetDigest: try row.value("dataset_digest")),
+            hyperparameters: try row.json("hyperparameters"), metrics: try row.json("metrics"),
+            environment: try row.json("environment"), tags: try row.json("tags"), aliases: try row.json("aliases"),
+            createdAt: try row.value("created_at"), createdBy: try row.value("created_by"),
+            updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"))
+    }
+
+    private static func replaceVersionTags(_ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let keys = Array(tags.keys)
+        let values = keys.map { tags[$0] ?? "" }
+        try await connection.query("DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version)", logger: logger)
+        try await connection.query("""
+            INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
+            SELECT \(tenantID), \(modelID), \(version), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
+            """, logger: logger)
+    }
+
+    private static func upsertMetrics(_ metrics: [Metric], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !metrics.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value)
+            SELECT \(tenantID), \(modelID), \(version), d, k, x
+            FROM unnest(\(metrics.map(\.dataset))::text[], \(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[]) AS m(d, k, x)
+            ON CONFLICT (tenant_id, model_id, version, dataset, key) DO UPDATE SET value = EXCLUDED.value
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,104 @@
+public import CairnCore
+public import Foundation
+public import Logging
+import PostgresNIO
+
+public struct PostgresTenantStore: TenantStore {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    private static let columns = "t.id, t.slug, t.display_name, t.settings::text AS settings, t.created_at, t.created_by"
+
+    public func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: String, logger: Logger) async throws -> Tenant {
+        let settings = try JSONText.encode(tenant.settings)
+        let created = try await database.withoutTenant(logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO cairn.tenants AS t (slug, display_name, settings, created_by)
+                VALUES (\(tenant.slug.value), \(tenant.displayName), \(settings)::jsonb, \(actor))
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            guard let tenant = try await Self.tenants(from: rows).first else { throw CairnError(.internalError, "Tenant was not created.") }
+            return tenant
+        }
+        _ = try await replaceRoleBindings(bindings, tenantID: created.id, by: actor, logger: logger)
+        return created
+    }
+
+    public func tenant(slug: TenantSlug, logger: Logger) async throws -> Tenant? {
+        try await database.withoutTenant(logger: logger) { connection in
+            try await Self.tenants(from: connection.query(
+                "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.slug = \(slug.value)", logger: logger)).first
+        }
+    }
+
+    public func allTenants(logger: Logger) async throws -> [Tenant] {
+        try await database.withoutTenant(logger: logger) { connection in
+            try await Self.tenants(from: connection.query("SELECT \(unescaped: Self.columns) FROM cairn.tenants t ORDER BY t.slug", logger: logger))
+        }
+    }
+
+    public func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)] {
+        let groupList = groups.map(\.normalized)
+        return try await database.withoutTenant(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Self.columns), r.role
+                FROM cairn.tenant_roles_for_groups(\(groupList)) r JOIN cairn.tenants t ON t.id = r.tenant_id
+                ORDER BY t.slug
+                """, logger: logger)
+            var result: [(tenant: Tenant, role: Role)] = []
+            for try await row in rows {
+                let access = row.makeRandomAccess()
+                result.append((try Self.tenant(from: access), try Role(validating: try access.value("role"))))
+            }
+            return result
+        }
+    }
+
+    public func role(groups: Set<DistinguishedName>, tenantID: UUID, logger: Logger) async throws -> Role? {
+        try await roleBindings(tenantID: tenantID, logger: logger).role(for: groups)
+    }
+
+    public func roleBindings(tenantID: UUID, logger: Logger) async throws -> [RoleBinding] {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            var bindings: [RoleBinding] = []
+            for try await (group, role) in try await connection.query(
+                "SELECT group_dn, role FROM cairn.role_bindings ORDER BY group_dn", logger: logger
+            ).decode((String, String).self) {
+                bindings.append(RoleBinding(group: DistinguishedName(group), role: try Role(validating: role)))
+            }
+            return bindings
+        }
+    }
+
+    public func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, logger: Logger) async throws -> [RoleBinding] {
+        let groups = bindings.map(\.group.normalized)
+        let roles = bindings.map(\.role.rawValue)
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            try await connection.query("""
+                DELETE FROM cairn.role_bindings WHERE NOT (group_dn = ANY(\(groups)))
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO cairn.role_bindings (tenant_id, group_dn, role, created_by)
+                SELECT \(tenantID), g, r, \(actor) FROM unnest(\(groups)::text[], \(roles)::text[]) AS b(g, r)
+                ON CONFLICT (tenant_id, group_dn) DO UPDATE SET role = EXCLUDED.role
+                    WHERE cairn.role_bindings.role IS DISTINCT FROM EXCLUDED.role
+                """, logger: logger)
+        }
+        return try await roleBindings(tenantID: tenantID, logger: logger)
+    }
+
+    private static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
+        var tenants: [Tenant] = []
+        for try await row in rows { tenants.append(try tenant(from: row.makeRandomAccess())) }
+        return tenants
+    }
+
+    private static func tenant(from row: PostgresRandomAccessRow) throws -> Tenant {
+        Tenant(
+            id: try row.value("id"), slug: try TenantSlug(try row.value("slug")), displayName: try row.value("display_name"),
+            settings: try row.json("settings"), createdAt: try row.value("created_at"), createdBy: try row.value("created_by"))
+    }
+}
