@@ -20,8 +20,8 @@ public struct ModelName: Hashable, Sendable, CustomStringConvertible {
             default: break
             }
         }
-        if name.contains("/") && (name.hasPrefix("/") || name.contains("//") || name.contains("..")) {
-            throw .invalid("A model name must not look like a path ('/', '//' or '..').")
+        if name.contains("/") || name.contains("\\") {
+            throw .invalid("A model name must not contain '/' or '\\' (names appear in URL paths).")
         }
         let scripts = Set(name.unicodeScalars.compactMap(Self.script(of:)))
         if scripts.count > 1 {

@@ -1,0 +1,80 @@
+import Logging
+import CairnCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A request body type whose field names are known, so unknown fields are refused instead of silently ignored.
+protocol StrictBody: Decodable {
+    static var fields: Set<String> { get }
+    /// Fields that are objects with known keys of their own.
+    static var nestedFields: [String: Set<String>] { get }
+}
+
+extension StrictBody {
+    static var nestedFields: [String: Set<String>] { [:] }
+}
+
+enum JSONBody {
+    static func decode<Body: StrictBody>(_ type: Body.Type, from request: Request, context: CairnRequestContext) async throws -> Body {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
+        guard !data.isEmpty else { throw CairnError.invalid("A JSON body is required.") }
+        let raw: JSONValue
+        do {
+            raw = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw CairnError.invalid("The body is not valid JSON.")
+        }
+        guard case .object(let members) = raw else { throw CairnError.invalid("The body must be a JSON object.") }
+        try check(members, allowed: Body.fields, prefix: "")
+        for (field, allowed) in Body.nestedFields {
+            if case .object(let nested)? = members[field] { try check(nested, allowed: allowed, prefix: field + ".") }
+        }
+        return try JSONDecoder().decode(Body.self, from: data)
+    }
+
+    private static func check(_ members: [String: JSONValue], allowed: Set<String>, prefix: String) throws(CairnError) {
+        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .invalid("Unknown field '\(prefix)\(unknown)'. Known fields: \(allowed.sorted().map { prefix + $0 }.joined(separator: ", ")).")
+        }
+    }
+}
+
+extension Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static let noContent = Response(status: .noContent)
+}
+
+extension Request {
+    func query(_ name: String) -> String? {
+        uri.queryParameters.get(name)
+    }
+
+    func intQuery(_ name: String) throws(CairnError) -> Int? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int(text) else { throw .invalid("'\(name)' must be a whole number.") }
+        return value
+    }
+}
+
+extension CairnRequestContext {
+    func pathParameter(_ name: String) throws -> String {
+        try parameters.require(name)
+    }
+
+    func versionParameter() throws -> Int {
+        let raw = try parameters.require("version")
+        guard let version = Int(raw), version >= 1 else {
+            throw CairnError.invalid("'\(raw.prefix(40))' is not a version number.")
+        }
+        return version
+    }
+}

@@ -1,0 +1,71 @@
+public import CairnCore
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+import Foundation
+
+/// The live parts the HTTP layer is built on. Everything is a port from CairnCore, so tests and the executable
+/// wire in whichever implementations they need.
+public struct Dependencies: Sendable {
+    public var tenants: any TenantStore
+    public var registry: any RegistryStore
+    public var directory: any Directory
+    /// Whether the database answers (for /readyz).
+    public var databaseReady: @Sendable (Logger) async -> Bool
+    public var platformAdminGroup: DistinguishedName?
+
+    public init(
+        tenants: any TenantStore, registry: any RegistryStore, directory: any Directory,
+        databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?
+    ) {
+        self.tenants = tenants
+        self.registry = registry
+        self.directory = directory
+        self.databaseReady = databaseReady
+        self.platformAdminGroup = platformAdminGroup
+    }
+}
+
+public struct HTTPSettings: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The router and the declared access of every /api/v1 endpoint.
+public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRequestContext>, endpoints: [Endpoint]) {
+    let router = Router(context: CairnRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+
+    router.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
+    router.get("readyz") { _, context in
+        let database = await dependencies.databaseReady(context.logger)
+        return try Response.json(["status": database ? "ready" : "unavailable", "database": database ? "ok" : "unreachable"],
+                                 status: database ? .ok : .serviceUnavailable)
+    }
+    router.get("api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
+
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(directory: dependencies.directory))
+    let routes = APIRoutes(group: api, tenants: dependencies.tenants, platformAdminGroup: dependencies.platformAdminGroup)
+    routes.addTenantRoutes(tenants: dependencies.tenants)
+    routes.addModelRoutes(registry: dependencies.registry)
+    routes.addVersionRoutes(registry: dependencies.registry)
+    let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
+    return (router, open + routes.endpoints)
+}
+
+public func buildApplication(
+    _ dependencies: Dependencies, http: HTTPSettings, services: [any Service], logger: Logger
+) -> some ApplicationProtocol {
+    let (router, _) = buildRouter(dependencies)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(http.host, port: http.port), serverName: "cairn"),
+        services: services,
+        logger: logger)
+}

@@ -1,0 +1,22 @@
+import Logging
+public import CairnCore
+public import Hummingbird
+
+public struct CairnRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthenticationMiddleware` for every route under /api/v1.
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// Bodies of the JSON API are small documents; artifacts stream through their own routes.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw CairnError.unauthenticated }
+        return principal
+    }
+}

@@ -1,0 +1,12 @@
+import Logging
+public import CairnCore
+
+/// What a tenant route's handler gets once access is settled: the tenant, the caller and their rights there.
+public struct TenantScope: Sendable {
+    public let tenant: Tenant
+    public let principal: Principal
+    public let access: TenantAccess
+
+    /// Recorded as created_by / updated_by.
+    public var actor: String { principal.username }
+}

@@ -1,0 +1,93 @@
+import CLDAP
+import CairnCore
+import Foundation
+
+/// One libldap connection. Not thread-safe and not Sendable: create, use and drop it inside one blocking function.
+final class LDAPHandle {
+    struct Failure: Error, CustomStringConvertible {
+        let operation: String
+        let code: Int32
+        var description: String { "\(operation): \(String(cString: ldap_err2string(code))) (\(code))" }
+        var isInvalidCredentials: Bool {
+            code == cairn_ldap_invalid_credentials || code == cairn_ldap_unwilling_to_perform || code == cairn_ldap_inappropriate_auth
+        }
+    }
+
+    private let ld: OpaquePointer
+    private let timeout: Int
+
+    init(url: String, timeout: Int) throws {
+        var handle: OpaquePointer?
+        let rc = ldap_initialize(&handle, url)
+        guard rc == cairn_ldap_success, let handle else { throw Failure(operation: "initialize \(url)", code: rc) }
+        ld = handle
+        self.timeout = timeout
+        var version = cairn_ldap_version3
+        ldap_set_option(ld, cairn_ldap_opt_protocol_version, &version)
+        ldap_set_option(ld, cairn_ldap_opt_referrals, nil)  // LDAP_OPT_OFF is a null pointer
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        ldap_set_option(ld, cairn_ldap_opt_network_timeout, &limit)
+        ldap_set_option(ld, cairn_ldap_opt_timeout, &limit)
+    }
+
+    deinit {
+        ldap_unbind_ext_s(ld, nil, nil)
+    }
+
+    /// A simple bind. Callers refuse empty passwords before getting here.
+    func bind(dn: String, password: String) throws {
+        var bytes = Array(password.utf8).map { CChar(bitPattern: $0) }
+        let rc = bytes.withUnsafeMutableBufferPointer { buffer in
+            var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
+            return ldap_sasl_bind_s(ld, dn, nil, &credential, nil, nil, nil)  // nil mechanism = LDAP_SASL_SIMPLE
+        }
+        for i in bytes.indices { bytes[i] = 0 }
+        guard rc == cairn_ldap_success else { throw Failure(operation: "bind", code: rc) }
+    }
+
+    /// DNs of the entries under `base` matching `filter` (no attributes fetched).
+    func searchDNs(base: String, filter: String, sizeLimit: Int32 = 1000) throws -> [String] {
+        var attributes: [UnsafeMutablePointer<CChar>?] = [strdup("1.1"), nil]
+        defer { free(attributes[0]) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        var result: OpaquePointer?
+        let rc = ldap_search_ext_s(ld, base, cairn_ldap_scope_subtree, filter, &attributes, 0, nil, nil, &limit, sizeLimit, &result)
+        defer { if let result { ldap_msgfree(result) } }
+        if rc == cairn_ldap_no_such_object { return [] }
+        guard rc == cairn_ldap_success || rc == cairn_ldap_size_limit_exceeded else { throw Failure(operation: "search", code: rc) }
+        var dns: [String] = []
+        var entry = ldap_first_entry(ld, result)
+        while let current = entry {
+            if let dn = ldap_get_dn(ld, current) {
+                dns.append(String(cString: dn))
+                ldap_memfree(dn)
+            }
+            entry = ldap_next_entry(ld, current)
+        }
+        return dns
+    }
+
+    /// RFC 4515 escaping of an assertion value (`*`, `(`, `)`, `\`, NUL and non-ASCII bytes).
+    static func escapeFilterValue(_ value: String) -> String {
+        var bytes = Array(value.utf8).map { CChar(bitPattern: $0) }
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            var input = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
+            var output = berval(bv_len: 0, bv_val: nil)
+            guard ldap_bv2escaped_filter_value(&input, &output) == 0, let escaped = output.bv_val else {
+                return Self.fallbackEscape(value)
+            }
+            defer { ber_memfree(escaped) }
+            return String(cString: escaped)
+        }
+    }
+
+    private static func fallbackEscape(_ value: String) -> String {
+        value.utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "*"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"), 0, 0x80...:
+                String(format: "\\%02x", byte)
+            default: String(UnicodeScalar(byte))
+            }
+        }.joined()
+    }
+}
