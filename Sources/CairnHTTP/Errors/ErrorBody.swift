@@ -34,7 +34,9 @@ extension CairnError {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
-        let data = (try? JSONEncoder().encode(ErrorBody(errorCode: code.rawValue, message: message))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(ErrorBody(errorCode: code.rawValue, message: message))) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

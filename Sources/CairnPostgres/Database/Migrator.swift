@@ -63,16 +63,16 @@ public struct Migrator: Sendable {
     }
 
     private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> Report {
-        _ = try await connection.simpleQuery("""
-            CREATE SCHEMA IF NOT EXISTS cairn;
+        try await connection.query("CREATE SCHEMA IF NOT EXISTS cairn", logger: logger)
+        try await connection.query("""
             CREATE TABLE IF NOT EXISTS cairn.schema_migrations (
                 version integer PRIMARY KEY,
                 name text NOT NULL,
                 checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now(),
                 applied_by text NOT NULL DEFAULT current_user
-            );
-            """).get()
+            )
+            """, logger: logger)
         var applied: [Int: String] = [:]
         for try await (version, checksum) in try await connection.query(
             "SELECT version, checksum FROM cairn.schema_migrations", logger: logger
@@ -89,15 +89,17 @@ public struct Migrator: Sendable {
                 continue
             }
             logger.info("applying migration", metadata: ["cairn.migration": "\(migration.version)_\(migration.name)"])
-            _ = try await connection.simpleQuery("BEGIN").get()
+            try await connection.query("BEGIN", logger: logger)
             do {
-                _ = try await connection.simpleQuery(migration.sql).get()
+                for statement in SQLScript.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query(
                     "INSERT INTO cairn.schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                     logger: logger)
-                _ = try await connection.simpleQuery("COMMIT").get()
+                try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK").get()
+                _ = try? await connection.query("ROLLBACK", logger: logger)
                 logger.error("migration failed", metadata: ["cairn.migration": "\(migration.version)", "error": "\(String(reflecting: error))"])
                 throw ConfigurationError("Migration \(migration.version) (\(migration.name)) failed: \(String(reflecting: error))")
             }

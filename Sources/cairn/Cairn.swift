@@ -1,0 +1,27 @@
+import ArgumentParser
+
+@main
+struct Cairn: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cairn",
+        abstract: "Cairn: a multi-tenant, governed model registry.",
+        discussion: """
+            Settings come from built-in defaults, then a YAML file (--config or CAIRN_CONFIG, see config/cairn.example.yaml), \
+            then CAIRN_* environment variables, then flags.
+            """,
+        subcommands: [Serve.self, Migrate.self])
+}
+
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML settings file (default: $CAIRN_CONFIG if set).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func settings() throws -> Settings {
+        var settings = try Settings(file: config)
+        settings.override("log.level", logLevel)
+        return settings
+    }
+}

@@ -1,0 +1,122 @@
+import CairnLDAP
+import Foundation
+import Logging
+import Yams
+
+/// Settings, layered: built-in defaults < YAML file (`--config` / CAIRN_CONFIG) < environment < command-line flags.
+/// Keys mirror the code (`http.port`, `ldap.url`); each has an environment name (`CAIRN_HTTP_PORT`, `CAIRN_LDAP_URL`).
+struct Settings {
+    static let keys: [(key: String, env: String, secret: Bool)] = [
+        ("http.host", "CAIRN_HTTP_HOST", false),
+        ("http.port", "CAIRN_HTTP_PORT", false),
+        ("database.url", "CAIRN_DATABASE_URL", true),
+        ("database.migration_url", "CAIRN_MIGRATION_DATABASE_URL", true),
+        ("ldap.url", "CAIRN_LDAP_URL", false),
+        ("ldap.bind_dn", "CAIRN_LDAP_BIND_DN", false),
+        ("ldap.bind_password", "CAIRN_LDAP_BIND_PASSWORD", true),
+        ("ldap.bind_password_file", "CAIRN_LDAP_BIND_PASSWORD_FILE", false),
+        ("ldap.user_base", "CAIRN_LDAP_USER_BASE", false),
+        ("ldap.user_filter", "CAIRN_LDAP_USER_FILTER", false),
+        ("ldap.group_base", "CAIRN_LDAP_GROUP_BASE", false),
+        ("ldap.group_filter", "CAIRN_LDAP_GROUP_FILTER", false),
+        ("ldap.timeout_seconds", "CAIRN_LDAP_TIMEOUT_SECONDS", false),
+        ("auth.platform_admin_group", "CAIRN_PLATFORM_ADMIN_GROUP", false),
+        ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
+        ("log.level", "CAIRN_LOG_LEVEL", false),
+    ]
+
+    static let defaults: [String: String] = [
+        "http.host": "127.0.0.1",
+        "http.port": "8080",
+        "ldap.user_filter": "(uid={username})",
+        "ldap.group_filter": "(&(objectClass=groupOfNames)(member={dn}))",
+        "ldap.timeout_seconds": "5",
+        "migrations.directory": "sql",
+        "log.level": "info",
+    ]
+
+    private(set) var values: [String: String]
+
+    init(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        values = Self.defaults
+        if let path = file ?? environment["CAIRN_CONFIG"] {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard let root = try Yams.load(yaml: text) else { throw SettingsError("\(path) is empty") }
+            var flat: [String: String] = [:]
+            try Self.flatten(root, prefix: "", into: &flat)
+            let known = Set(Self.keys.map(\.key))
+            if let unknown = flat.keys.sorted().first(where: { !known.contains($0) }) {
+                throw SettingsError("\(path): unknown setting '\(unknown)'")
+            }
+            values.merge(flat) { _, new in new }
+        }
+        for (key, env, _) in Self.keys {
+            if let value = environment[env], !value.isEmpty { values[key] = value }
+        }
+    }
+
+    mutating func override(_ key: String, _ value: String?) {
+        if let value { values[key] = value }
+    }
+
+    func string(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func require(_ key: String) throws -> String {
+        guard let value = string(key) else {
+            let env = Self.keys.first { $0.key == key }?.env ?? key
+            throw SettingsError("Missing setting '\(key)' (environment \(env))")
+        }
+        return value
+    }
+
+    func int(_ key: String) throws -> Int {
+        let raw = try require(key)
+        guard let value = Int(raw) else { throw SettingsError("Setting '\(key)' must be a whole number, not '\(raw)'") }
+        return value
+    }
+
+    var logLevel: Logger.Level { string("log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info }
+
+    func ldapConfiguration() throws -> LDAPConfiguration {
+        var password = string("ldap.bind_password")
+        if let file = string("ldap.bind_password_file") {
+            password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .newlines)
+        }
+        guard let password else { throw SettingsError("Missing setting 'ldap.bind_password' (environment CAIRN_LDAP_BIND_PASSWORD or CAIRN_LDAP_BIND_PASSWORD_FILE)") }
+        return LDAPConfiguration(
+            url: try require("ldap.url"), bindDN: try require("ldap.bind_dn"), bindPassword: password,
+            userBase: try require("ldap.user_base"), userFilter: try require("ldap.user_filter"),
+            groupBase: try require("ldap.group_base"), groupFilter: try require("ldap.group_filter"),
+            timeout: try int("ldap.timeout_seconds"))
+    }
+
+    /// For the start-up log line: every setting, secrets redacted.
+    var redacted: String {
+        Self.keys.compactMap { key, _, secret in
+            values[key].map { "\(key)=\(secret ? "<redacted>" : Self.redactingURLPassword($0))" }
+        }.joined(separator: " ")
+    }
+
+    private static func redactingURLPassword(_ value: String) -> String {
+        guard var url = URLComponents(string: value), url.password != nil else { return value }
+        url.password = "redacted"
+        return url.string ?? "<redacted>"
+    }
+
+    private static func flatten(_ node: Any, prefix: String, into flat: inout [String: String]) throws {
+        if let map = node as? [String: Any] {
+            for (key, value) in map { try flatten(value, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", into: &flat) }
+        } else if let map = node as? [AnyHashable: Any] {
+            for (key, value) in map { try flatten(value, prefix: prefix.isEmpty ? "\(key)" : "\(prefix).\(key)", into: &flat) }
+        } else if node is [Any] {
+            throw SettingsError("setting '\(prefix)' must be a single value, not a list")
+        } else {
+            flat[prefix] = "\(node)"
+        }
+    }
+}
+
+struct SettingsError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CairnCore
+import CairnHTTP
+import CairnLDAP
+import CairnPostgres
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the registry's HTTP server.",
+        discussion: """
+            Serves the JSON API under /api/v1 (described at /api/v1/openapi.json), /healthz and /readyz. Connects to \
+            PostgreSQL as the application role (database.url / CAIRN_DATABASE_URL) and authenticates people against \
+            LDAP (ldap.*). Stops gracefully on SIGTERM or SIGINT.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Address to listen on (http.host, CAIRN_HTTP_HOST).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (http.port, CAIRN_HTTP_PORT).")
+    var port: Int?
+
+    func run() async throws {
+        var settings = try global.settings()
+        settings.override("http.host", host)
+        settings.override("http.port", port.map(String.init))
+        var logger = Logger(label: "cairn")
+        logger.logLevel = settings.logLevel
+        logger.info("starting", metadata: ["cairn.settings": "\(settings.redacted)"])
+
+        let databaseURL = try DatabaseURL(try settings.require("database.url"))
+        let client = PostgresClient(configuration: databaseURL.configuration, backgroundLogger: logger)
+        let database = Database(client: client)
+        let adminGroup = settings.string("auth.platform_admin_group").map(DistinguishedName.init)
+        let dependencies = Dependencies(
+            tenants: PostgresTenantStore(database: database),
+            registry: PostgresRegistryStore(database: database),
+            directory: LDAPDirectory(configuration: try settings.ldapConfiguration()),
+            databaseReady: { logger in await database.isReachable(logger: logger) },
+            platformAdminGroup: adminGroup)
+        let app = buildApplication(
+            dependencies, http: HTTPSettings(host: try settings.require("http.host"), port: try settings.int("http.port")),
+            services: [client], logger: logger)
+        try await app.runService()
+    }
+}
