@@ -38,6 +38,12 @@ public struct VersionFilter: Sendable, Equatable {
         public let field: Field
         public let op: Operator
         public let value: Value
+
+        public init(field: Field, op: Operator, value: Value) {
+            self.field = field
+            self.op = op
+            self.value = value
+        }
     }
 
     public let clauses: [Clause]

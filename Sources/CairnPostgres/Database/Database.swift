@@ -52,8 +52,23 @@ public struct Database: Sendable {
     ) async throws -> Result {
         do {
             return try await body()
-        } catch let error as PSQLError {
-            throw error.translated(logger: logger)
+        } catch {
+            throw Self.translate(error, logger: logger)
+        }
+    }
+
+    /// Unwraps the transaction wrapper so callers see the domain error their closure threw, and turns database
+    /// errors into domain errors.
+    static func translate(_ error: any Error, logger: Logger) -> any Error {
+        switch error {
+        case let error as PostgresTransactionError:
+            if let closureError = error.closureError { return translate(closureError, logger: logger) }
+            if let failure = error.beginError ?? error.commitError ?? error.rollbackError { return translate(failure, logger: logger) }
+            return error
+        case let error as PSQLError:
+            return error.translated(logger: logger)
+        default:
+            return error
         }
     }
 }
