@@ -1,0 +1,90 @@
+import CairnPostgres
+import Foundation
+import Hummingbird
+import CairnCore
+import CairnHTTP
+import CairnLDAP
+import CairnTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// A reply from the API, its body parsed as JSON where it is JSON.
+struct Reply {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+    let json: JSONValue?
+
+    var errorCode: String? { json?["error_code"]?.string }
+}
+
+extension JSONValue {
+    subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    var string: String? { if case .string(let s) = self { s } else { nil } }
+    var number: Double? { if case .number(let n) = self { n } else { nil } }
+    var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    var object: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+}
+
+/// The real application (real PostgreSQL, real slapd) driven through Hummingbird's router tester.
+struct APIHarness {
+    let db: TestDatabase
+    let dependencies: Dependencies
+
+    static func make() async throws -> APIHarness {
+        let db = try await TestDatabase.shared()
+        let dependencies = Dependencies(
+            tenants: db.tenants, registry: db.registry,
+            directory: LDAPDirectory(configuration: try TestEnvironment.ldapConfiguration()),
+            databaseReady: { logger in await db.database.isReachable(logger: logger) },
+            platformAdminGroup: DirectoryFixture.platformAdmins)
+        return APIHarness(db: db, dependencies: dependencies)
+    }
+
+    func run(_ body: @Sendable @escaping (APIClient) async throws -> Void) async throws {
+        var logger = Logger(label: "cairn.test.http")
+        logger.logLevel = .warning
+        let app = buildApplication(dependencies, http: HTTPSettings(host: "127.0.0.1", port: 0), services: [], logger: logger)
+        try await app.test(.router) { client in try await body(APIClient(client: client)) }
+    }
+}
+
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+
+    /// `user` nil sends no credentials; the password defaults to the fixture's.
+    func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, password: String? = nil, body: String? = nil) async throws -> Reply {
+        var headers = HTTPFields()
+        if let user {
+            let secret = password ?? DirectoryFixture.passwords[user] ?? ""
+            headers[.authorization] = "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()
+        }
+        if body != nil { headers[.contentType] = "application/json" }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let text = String(buffer: response.body)
+        return Reply(status: response.status, headers: response.headers, text: text, json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
+    }
+
+    func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, json: JSONValue) async throws -> Reply {
+        try await call(method, path, as: user, body: String(decoding: try JSONEncoder().encode(json), as: UTF8.self))
+    }
+}
+
+/// A percent-encoded query value.
+func q(_ value: String) -> String {
+    value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
+}

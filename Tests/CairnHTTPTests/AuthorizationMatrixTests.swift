@@ -1,0 +1,143 @@
+import CairnPostgres
+import Foundation
+import Hummingbird
+import CairnCore
+import CairnHTTP
+import CairnTestSupport
+import HTTPTypes
+import Testing
+
+/// Walks every declared endpoint: no credentials → 401, too small a role → 403, another tenant's ids → 404.
+/// New endpoints join the table when they are registered, so none can ship without these checks.
+@Suite struct AuthorizationMatrixTests {
+    private static func concrete(_ path: String, tenant: String) -> String {
+        path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{model}", with: "m")
+            .replacingOccurrences(of: "{version}", with: "1").replacingOccurrences(of: "/compare", with: "/compare?versions=1,2")
+    }
+
+    private static func sampleBody(_ endpoint: Endpoint) -> String? {
+        switch (endpoint.method, endpoint.path) {
+        case (.post, "/api/v1/tenants"): #"{"slug":"never-created","display_name":"x"}"#
+        case (.put, _): #"{"role_bindings":[]}"#
+        case (.post, let p) where p.hasSuffix("/models"): #"{"name":"never-created"}"#
+        case (.post, _), (.patch, _): #"{"description":"x"}"#
+        default: nil
+        }
+    }
+
+    private static func userBelow(_ role: Role) -> String? {
+        switch role {
+        case .reader: nil
+        case .contributor: "carol"
+        case .approver: "alice"
+        case .admin: "dave"
+        }
+    }
+
+    @Test func everyEndpointEnforcesItsDeclaredAccess() async throws {
+        let harness = try await APIHarness.make()
+        let db = harness.db
+        let mine = try await db.makeTenant("matrix")
+        let theirs = try await db.makeTenant("matrix-other", bindings: [RoleBinding(group: DistinguishedName("cn=someone-else,dc=x"), role: .admin)])
+        for tenant in [mine, theirs] {
+            _ = try await db.registry.createModel(try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
+            for _ in 0..<2 {
+                _ = try await db.registry.createVersion(
+                    of: "m", try NewModelVersion(status: nil, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil,
+                                                 hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
+                    in: tenant, by: "t", logger: db.logger)
+            }
+        }
+        let (_, endpoints) = buildRouter(harness.dependencies)
+        #expect(endpoints.count >= 17)
+
+        try await harness.run { api in
+            for endpoint in endpoints {
+                let path = Self.concrete(endpoint.path, tenant: mine.slug.value)
+                let body = Self.sampleBody(endpoint)
+                if endpoint.access == .open {
+                    let reply = try await api.call(endpoint.method, path, as: nil)
+                    #expect(reply.status == .ok, "\(endpoint) without credentials: \(reply.status)")
+                    continue
+                }
+                let anonymous = try await api.call(endpoint.method, path, as: nil, body: body)
+                #expect(anonymous.status == .unauthorized, "\(endpoint) without credentials: \(anonymous.status)")
+                #expect(anonymous.errorCode == "UNAUTHENTICATED")
+                #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+                let badPassword = try await api.call(endpoint.method, path, as: "erin", password: "wrong", body: body)
+                #expect(badPassword.status == .unauthorized, "\(endpoint) with a wrong password: \(badPassword.status)")
+
+                switch endpoint.access {
+                case .tenant(let role):
+                    if let lower = Self.userBelow(role) {
+                        let reply = try await api.call(endpoint.method, path, as: lower, body: body)
+                        #expect(reply.status == .forbidden, "\(endpoint) as \(lower): \(reply.status) \(reply.text)")
+                        #expect(reply.errorCode == "PERMISSION_DENIED")
+                    }
+                    let outsider = try await api.call(endpoint.method, path, as: "mallory", body: body)
+                    #expect(outsider.status == .notFound, "\(endpoint) as a user with no role: \(outsider.status)")
+                case .tenantBindings:
+                    let reply = try await api.call(endpoint.method, path, as: "dave", body: body)
+                    #expect(reply.status == .forbidden, "\(endpoint) as an approver: \(reply.status)")
+                case .platformAdmin:
+                    let reply = try await api.call(endpoint.method, path, as: "erin", body: body)
+                    #expect(reply.status == .forbidden, "\(endpoint) as a tenant admin: \(reply.status)")
+                case .authenticated, .open:
+                    break
+                }
+
+                if endpoint.path.contains("{tenant}") {
+                    // erin is admin of `mine` and nothing in `theirs`, where the same model and versions exist.
+                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value)
+                    let reply = try await api.call(endpoint.method, other, as: "erin", body: body)
+                    #expect(reply.status == .notFound, "\(endpoint) in another tenant: \(reply.status) \(reply.text)")
+                    #expect(reply.errorCode == "RESOURCE_DOES_NOT_EXIST")
+                    #expect(!reply.text.contains("m\"") || reply.text.contains("Tenant"), "leaks: \(reply.text)")
+                }
+
+                if endpoint.method == .get {
+                    let user = if case .tenant(let role) = endpoint.access { DirectoryFixture.user(with: role) } else { "erin" }
+                    let reply = try await api.call(.get, path, as: user)
+                    #expect(reply.status == .ok, "\(endpoint) as \(user): \(reply.status) \(reply.text)")
+                }
+            }
+        }
+        // Nothing the refused calls sent was written.
+        let models = try await db.registry.listModels(nameLike: nil, maxResults: 10, pageToken: nil, in: mine, logger: db.logger)
+        #expect(models.models.map(\.name) == ["m"])
+        #expect(try await db.tenants.tenant(slug: try TenantSlug("never-created"), logger: db.logger) == nil)
+    }
+
+    /// The policy: reads need reader, writes contributor, role bindings admin; only tenant creation is platform-wide.
+    @Test func declaredAccessFollowsThePolicy() async throws {
+        let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
+        for endpoint in endpoints where endpoint.path.contains("{tenant}") {
+            if endpoint.path.hasSuffix("/role-bindings") {
+                #expect(endpoint.access == .tenantBindings, "\(endpoint)")
+            } else if endpoint.method == .get {
+                #expect(endpoint.access == .tenant(.reader), "\(endpoint)")
+            } else if case .tenant(let role) = endpoint.access {
+                #expect(role >= .contributor, "\(endpoint) writes with less than contributor")
+            } else {
+                Issue.record("\(endpoint) has no tenant role")
+            }
+        }
+        let tenantRoutes = endpoints.filter { !$0.path.contains("{tenant}") && $0.access != .open }
+        #expect(tenantRoutes.map(\.description).sorted() == ["GET /api/v1/tenants [authenticated]", "POST /api/v1/tenants [platform admin]"])
+    }
+
+    @Test func theRouterServesExactlyTheDeclaredEndpoints() async throws {
+        let harness = try await APIHarness.make()
+        let (router, endpoints) = buildRouter(harness.dependencies)
+        let routed = Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath("\($0.path)"))" })
+        let declared = Set(endpoints.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(routed == declared, "routed but undeclared: \(routed.subtracting(declared)); declared but not routed: \(declared.subtracting(routed))")
+    }
+
+    static func openAPIPath(_ routerPath: String) -> String {
+        let components = routerPath.split(separator: "/").map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }
+        return "/" + components.joined(separator: "/")
+    }
+}
