@@ -12,6 +12,7 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let resourceAlreadyExists = Code(rawValue: "RESOURCE_ALREADY_EXISTS")
         public static let invalidState = Code(rawValue: "INVALID_STATE")
         public static let requestLimitExceeded = Code(rawValue: "REQUEST_LIMIT_EXCEEDED")
+        public static let requestTooLarge = Code(rawValue: "REQUEST_TOO_LARGE")
         public static let temporarilyUnavailable = Code(rawValue: "TEMPORARILY_UNAVAILABLE")
         public static let endpointNotFound = Code(rawValue: "ENDPOINT_NOT_FOUND")
         public static let internalError = Code(rawValue: "INTERNAL_ERROR")

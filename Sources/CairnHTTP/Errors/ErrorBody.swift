@@ -3,6 +3,7 @@ import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// MLflow's error shape: `{"error_code": "...", "message": "..."}`.
 struct ErrorBody: Codable, Sendable {
@@ -25,6 +26,7 @@ extension CairnError {
         case .resourceDoesNotExist, .endpointNotFound: .notFound
         case .resourceAlreadyExists, .invalidState: .conflict
         case .requestLimitExceeded: .tooManyRequests
+        case .requestTooLarge: .contentTooLarge
         case .temporarilyUnavailable: .serviceUnavailable
         default: .internalServerError
         }
@@ -47,10 +49,12 @@ extension CairnError {
             return error
         case let error as DecodingError:
             return .invalid("Malformed request body: \(error.fieldDescription).")
+        case is NIOTooManyBytesError:
+            return CairnError(.requestTooLarge, "The request body is larger than the 1 MiB this endpoint accepts.")
         case let error as HTTPError:
             switch error.status {
             case .notFound: return CairnError(.endpointNotFound, "No such endpoint.")
-            case .contentTooLarge: return CairnError(.requestLimitExceeded, "The request body is too large.")
+            case .contentTooLarge: return CairnError(.requestTooLarge, "The request body is too large.")
             case .methodNotAllowed: return CairnError(.endpointNotFound, "That method is not supported on this endpoint.")
             case let status where (400..<500).contains(status.code): return .invalid(error.body ?? status.reasonPhrase)
             default: return nil
