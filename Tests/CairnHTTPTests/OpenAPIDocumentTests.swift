@@ -1,0 +1,98 @@
+import CairnCore
+import CairnHTTP
+import CairnPostgres
+import CairnTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+
+/// The served OpenAPI document describes exactly what the server does.
+@Suite struct OpenAPIDocumentTests {
+    private static func document() throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: try OpenAPIDocument.data())
+    }
+
+    private static func schema(_ name: String, in doc: JSONValue) throws -> [String: JSONValue] {
+        try #require(doc["components"]?["schemas"]?[name]?.object, "no schema \(name)")
+    }
+
+    @Test func everyRouteIsDocumentedWithItsAccessAndNothingElseIs() async throws {
+        let doc = try Self.document()
+        #expect(doc["openapi"]?.string?.hasPrefix("3.1") == true)
+        let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
+        var documented: [String: String] = [:]
+        for (path, item) in doc["paths"]?.object ?? [:] {
+            for (method, operation) in item.object ?? [:] {
+                documented["\(method.uppercased()) \(path)"] = operation["x-cairn-access"]?.string ?? "undocumented access"
+                let open = operation["security"] == .array([])
+                #expect(open == (operation["x-cairn-access"]?.string == "open"), "\(method) \(path): security and access disagree")
+                if !open {
+                    #expect(operation["responses"]?["401"] != nil, "\(method) \(path) documents no 401")
+                }
+            }
+        }
+        let served = Dictionary(uniqueKeysWithValues: endpoints.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) })
+        #expect(Set(documented.keys) == Set(served.keys),
+                "undocumented: \(Set(served.keys).subtracting(documented.keys)); documented but absent: \(Set(documented.keys).subtracting(served.keys))")
+        for (key, access) in served {
+            #expect(documented[key] == access, "\(key): documented \(documented[key] ?? "-"), enforced \(access)")
+        }
+    }
+
+    @Test func everySchemaReferenceResolves() throws {
+        let doc = try Self.document()
+        let text = String(decoding: try OpenAPIDocument.data(), as: UTF8.self)
+        let refs = text.matches(of: /"\$ref": "#\/components\/schemas\/([A-Za-z]+)"/).map { String($0.1) }
+        #expect(!refs.isEmpty)
+        for name in Set(refs) { #expect(doc["components"]?["schemas"]?[name] != nil, "dangling $ref \(name)") }
+    }
+
+    @Test func servedDocumentIsTheShippedOne() async throws {
+        try await APIHarness.make().run { api in
+            let reply = try await api.call(.get, "/api/v1/openapi.json", as: nil)
+            #expect(reply.status == .ok)
+            #expect(reply.json == (try Self.document()))
+        }
+    }
+
+    /// Responses carry every documented field and no undocumented one; the request examples are accepted as written.
+    @Test func examplesAreAcceptedAndResponsesMatchTheirSchemas() async throws {
+        let doc = try Self.document()
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("openapi")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let modelExample = try #require(try Self.schema("CreateModel", in: doc)["example"])
+            let model = try await api.call(.post, "\(base)/models", as: "alice", json: modelExample)
+            #expect(model.status == .created, "\(model.text)")
+            try Self.expect(model.json, matches: "Model", in: doc)
+
+            let versionExample = try #require(try Self.schema("CreateModelVersion", in: doc)["example"])
+            let name = try #require(modelExample["name"]?.string)
+            let version = try await api.call(.post, "\(base)/models/\(name)/versions", as: "alice", json: versionExample)
+            #expect(version.status == .created, "\(version.text)")
+            try Self.expect(version.json, matches: "ModelVersion", in: doc)
+            try Self.expect(version.json?["lineage"], matches: "Lineage", in: doc)
+
+            let bindingsExample = try #require(try Self.schema("RoleBindings", in: doc)["example"])
+            #expect(try await api.call(.put, "\(base)/role-bindings", as: "pat", json: bindingsExample).status == .ok)
+
+            let tenantExample = try #require(try Self.schema("CreateTenant", in: doc)["example"])
+            var slugged = tenantExample.object ?? [:]
+            slugged["slug"] = .string("oa-\(UUID().uuidString.prefix(8).lowercased())")
+            let created = try await api.call(.post, "/api/v1/tenants", as: "pat", json: .object(slugged))
+            #expect(created.status == .created, "\(created.text)")
+            try Self.expect(created.json, matches: "Tenant", in: doc)
+        }
+    }
+
+    private static func expect(_ value: JSONValue?, matches schemaName: String, in doc: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let schema = try Self.schema(schemaName, in: doc)
+        let object = try #require(value?.object, "\(schemaName): not an object", sourceLocation: sourceLocation)
+        let properties = Set(schema["properties"]?.object?.keys.map { $0 } ?? [])
+        let required = Set(schema["required"]?.array?.compactMap(\.string) ?? [])
+        #expect(required.isSubset(of: object.keys), "\(schemaName) response lacks \(required.subtracting(object.keys))", sourceLocation: sourceLocation)
+        #expect(Set(object.keys).isSubset(of: properties), "\(schemaName) response has undocumented \(Set(object.keys).subtracting(properties))", sourceLocation: sourceLocation)
+    }
+}
