@@ -32,7 +32,9 @@ public struct LDAPDirectory: Directory {
             logger.info("login refused", metadata: ["cairn.user": "\(credentials.username)"])
             throw CairnError.unauthenticated
         case .failure(let failure) where failure.operation == "lookup":
-            logger.info("login refused", metadata: ["cairn.user": "\(credentials.username)", "cairn.reason": "\(failure.code == 0 ? "no such user" : "ambiguous user")"])
+            logger.info(
+                "login refused",
+                metadata: ["cairn.user": "\(credentials.username)", "cairn.reason": "\(failure.code == 0 ? "no such user" : "ambiguous user")"])
             throw CairnError.unauthenticated
         case .failure(let failure):
             logger.error("directory error", metadata: ["error": "\(failure)"])

@@ -82,7 +82,9 @@ struct Settings {
         if let file = string("ldap.bind_password_file") {
             password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .newlines)
         }
-        guard let password else { throw SettingsError("Missing setting 'ldap.bind_password' (environment CAIRN_LDAP_BIND_PASSWORD or CAIRN_LDAP_BIND_PASSWORD_FILE)") }
+        guard let password else {
+            throw SettingsError("Missing setting 'ldap.bind_password' (environment CAIRN_LDAP_BIND_PASSWORD or CAIRN_LDAP_BIND_PASSWORD_FILE)")
+        }
         return LDAPConfiguration(
             url: try require("ldap.url"), bindDN: try require("ldap.bind_dn"), bindPassword: password,
             userBase: try require("ldap.user_base"), userFilter: try require("ldap.user_filter"),

@@ -26,6 +26,8 @@ struct Migrate: AsyncParsableCommand {
         let url = try DatabaseURL(try settings.require("database.migration_url"))
         let migrator = try Migrator(directory: URL(fileURLWithPath: try settings.require("migrations.directory")))
         let report = try await migrator.run(url: url, logger: logger)
-        print("migrations: \(report.applied.count) applied\(report.applied.isEmpty ? "" : " (\(report.applied.map(String.init).joined(separator: ", ")))"), \(report.alreadyApplied.count) already applied on \(url)")
+        print(
+            "migrations: \(report.applied.count) applied\(report.applied.isEmpty ? "" : " (\(report.applied.map(String.init).joined(separator: ", ")))"), \(report.alreadyApplied.count) already applied on \(url)"
+        )
     }
 }

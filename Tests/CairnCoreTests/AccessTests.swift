@@ -58,7 +58,8 @@ import Testing
     }
 
     @Test func distinguishedNamesCompareNormalised() {
-        #expect(DistinguishedName("CN=ML-Approvers, OU=Groups,DC=Example, DC=com") == DistinguishedName("cn=ml-approvers,ou=groups,dc=example,dc=com"))
+        #expect(
+            DistinguishedName("CN=ML-Approvers, OU=Groups,DC=Example, DC=com") == DistinguishedName("cn=ml-approvers,ou=groups,dc=example,dc=com"))
         #expect(DistinguishedName("cn=a b,dc=x") != DistinguishedName("cn=ab,dc=x"))
         #expect(DistinguishedName("uid=o'brien\\2C jr,dc=x").normalized == "uid=o'brien\\2c jr,dc=x")
         #expect(throws: CairnError.self) { try DistinguishedName.validated("not a dn") }

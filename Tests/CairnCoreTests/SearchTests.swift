@@ -4,10 +4,11 @@ import Testing
 
 @Suite struct SearchTests {
     @Test func parsesEveryFieldKind() throws {
-        let filter = try VersionFilter(parsing: """
-            name LIKE 'fraud%' AND stage = 'production' AND metrics.accuracy@holdout-2024 >= 0.9 AND tags.team = "risk" \
-            AND model_tags.`data domain` != 'x' AND version > 3 AND created_at >= '2026-01-01T00:00:00Z' AND owner ILIKE '%ml'
-            """)
+        let filter = try VersionFilter(
+            parsing: """
+                name LIKE 'fraud%' AND stage = 'production' AND metrics.accuracy@holdout-2024 >= 0.9 AND tags.team = "risk" \
+                AND model_tags.`data domain` != 'x' AND version > 3 AND created_at >= '2026-01-01T00:00:00Z' AND owner ILIKE '%ml'
+                """)
         #expect(filter.clauses.count == 8)
         #expect(filter.clauses[0] == .init(field: .name, op: .like, value: .string("fraud%")))
         #expect(filter.clauses[1].value == .string("Production"))

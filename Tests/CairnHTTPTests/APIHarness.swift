@@ -1,9 +1,7 @@
-import CairnPostgres
-import Foundation
-import Hummingbird
 import CairnCore
 import CairnHTTP
 import CairnLDAP
+import CairnPostgres
 import CairnTestSupport
 import Foundation
 import HTTPTypes
@@ -76,7 +74,8 @@ struct APIClient: Sendable {
         if body != nil { headers[.contentType] = "application/json" }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let text = String(buffer: response.body)
-        return Reply(status: response.status, headers: response.headers, text: text, json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
+        return Reply(
+            status: response.status, headers: response.headers, text: text, json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
     }
 
     func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, json: JSONValue) async throws -> Reply {

@@ -1,10 +1,10 @@
-import CairnPostgres
-import Foundation
-import Hummingbird
 import CairnCore
 import CairnHTTP
+import CairnPostgres
 import CairnTestSupport
+import Foundation
 import HTTPTypes
+import Hummingbird
 import Testing
 
 /// Walks every declared endpoint: no credentials → 401, too small a role → 403, another tenant's ids → 404.
@@ -40,11 +40,14 @@ import Testing
         let mine = try await db.makeTenant("matrix")
         let theirs = try await db.makeTenant("matrix-other", bindings: [RoleBinding(group: DistinguishedName("cn=someone-else,dc=x"), role: .admin)])
         for tenant in [mine, theirs] {
-            _ = try await db.registry.createModel(try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
+            _ = try await db.registry.createModel(
+                try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
             for _ in 0..<2 {
                 _ = try await db.registry.createVersion(
-                    of: "m", try NewModelVersion(status: nil, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil,
-                                                 hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
+                    of: "m",
+                    try NewModelVersion(
+                        status: nil, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil,
+                        hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
                     in: tenant, by: "t", logger: db.logger)
             }
         }
@@ -131,7 +134,8 @@ import Testing
         let (router, endpoints) = buildRouter(harness.dependencies)
         let routed = Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath("\($0.path)"))" })
         let declared = Set(endpoints.map { "\($0.method.rawValue) \($0.path)" })
-        #expect(routed == declared, "routed but undeclared: \(routed.subtracting(declared)); declared but not routed: \(declared.subtracting(routed))")
+        #expect(
+            routed == declared, "routed but undeclared: \(routed.subtracting(declared)); declared but not routed: \(declared.subtracting(routed))")
     }
 
     static func openAPIPath(_ routerPath: String) -> String {

@@ -33,8 +33,9 @@ import Testing
             }
         }
         let served = Dictionary(uniqueKeysWithValues: endpoints.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) })
-        #expect(Set(documented.keys) == Set(served.keys),
-                "undocumented: \(Set(served.keys).subtracting(documented.keys)); documented but absent: \(Set(documented.keys).subtracting(served.keys))")
+        #expect(
+            Set(documented.keys) == Set(served.keys),
+            "undocumented: \(Set(served.keys).subtracting(documented.keys)); documented but absent: \(Set(documented.keys).subtracting(served.keys))")
         for (key, access) in served {
             #expect(documented[key] == access, "\(key): documented \(documented[key] ?? "-"), enforced \(access)")
         }
@@ -87,12 +88,17 @@ import Testing
         }
     }
 
-    private static func expect(_ value: JSONValue?, matches schemaName: String, in doc: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private static func expect(_ value: JSONValue?, matches schemaName: String, in doc: JSONValue, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let schema = try Self.schema(schemaName, in: doc)
         let object = try #require(value?.object, "\(schemaName): not an object", sourceLocation: sourceLocation)
         let properties = Set(schema["properties"]?.object?.keys.map { $0 } ?? [])
         let required = Set(schema["required"]?.array?.compactMap(\.string) ?? [])
-        #expect(required.isSubset(of: object.keys), "\(schemaName) response lacks \(required.subtracting(object.keys))", sourceLocation: sourceLocation)
-        #expect(Set(object.keys).isSubset(of: properties), "\(schemaName) response has undocumented \(Set(object.keys).subtracting(properties))", sourceLocation: sourceLocation)
+        #expect(
+            required.isSubset(of: object.keys), "\(schemaName) response lacks \(required.subtracting(object.keys))", sourceLocation: sourceLocation)
+        #expect(
+            Set(object.keys).isSubset(of: properties), "\(schemaName) response has undocumented \(Set(object.keys).subtracting(properties))",
+            sourceLocation: sourceLocation)
     }
 }

@@ -11,14 +11,19 @@ import Testing
         let harness = try await APIHarness.make()
         let slug = "team-\(UUID().uuidString.prefix(8).lowercased())"
         try await harness.run { api in
-            let created = try await api.call(.post, "/api/v1/tenants", as: "pat", json: .object([
-                "slug": .string(slug), "display_name": .string("Team"),
-                "role_bindings": .array([.object(["group": .string("CN=ML-Contributors,ou=groups,dc=cairn,dc=test"), "role": .string("contributor")])]),
-            ]))
+            let created = try await api.call(
+                .post, "/api/v1/tenants", as: "pat",
+                json: .object([
+                    "slug": .string(slug), "display_name": .string("Team"),
+                    "role_bindings": .array([
+                        .object(["group": .string("CN=ML-Contributors,ou=groups,dc=cairn,dc=test"), "role": .string("contributor")])
+                    ]),
+                ]))
             #expect(created.status == .created, "\(created.text)")
             #expect(created.json?["slug"]?.string == slug)
 
-            let again = try await api.call(.post, "/api/v1/tenants", as: "pat", json: .object(["slug": .string(slug), "display_name": .string("Again")]))
+            let again = try await api.call(
+                .post, "/api/v1/tenants", as: "pat", json: .object(["slug": .string(slug), "display_name": .string("Again")]))
             #expect(again.status == .conflict)
             #expect(again.errorCode == "RESOURCE_ALREADY_EXISTS")
 
@@ -44,10 +49,14 @@ import Testing
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
             #expect(try await api.call(.get, "\(base)/models", as: "carol").status == .ok)
-            let replaced = try await api.call(.put, "\(base)/role-bindings", as: "erin", json: .object(["role_bindings": .array([
-                .object(["group": .string(DirectoryFixture.admins.normalized), "role": .string("admin")]),
-                .object(["group": .string(DirectoryFixture.contributors.normalized), "role": .string("reader")]),
-            ])]))
+            let replaced = try await api.call(
+                .put, "\(base)/role-bindings", as: "erin",
+                json: .object([
+                    "role_bindings": .array([
+                        .object(["group": .string(DirectoryFixture.admins.normalized), "role": .string("admin")]),
+                        .object(["group": .string(DirectoryFixture.contributors.normalized), "role": .string("reader")]),
+                    ])
+                ]))
             #expect(replaced.status == .ok, "\(replaced.text)")
             #expect(replaced.json?["role_bindings"]?.array?.count == 2)
             // Readers lost their binding: the tenant is now invisible to carol; alice was demoted to reader.
@@ -56,9 +65,13 @@ import Testing
             #expect(try await api.call(.get, "\(base)/models", as: "alice").status == .ok)
             // A platform admin manages any tenant's bindings without being bound there.
             #expect(try await api.call(.get, "\(base)/role-bindings", as: "pat").status == .ok)
-            let bad = try await api.call(.put, "\(base)/role-bindings", as: "erin", json: .object(["role_bindings": .array([
-                .object(["group": .string("cn=x,dc=y"), "role": .string("superuser")]),
-            ])]))
+            let bad = try await api.call(
+                .put, "\(base)/role-bindings", as: "erin",
+                json: .object([
+                    "role_bindings": .array([
+                        .object(["group": .string("cn=x,dc=y"), "role": .string("superuser")])
+                    ])
+                ]))
             #expect(bad.status == .badRequest)
             #expect(try await api.call(.get, "\(base)/role-bindings", as: "erin").json?["role_bindings"]?.array?.count == 2)
         }
@@ -70,8 +83,9 @@ import Testing
         let b = try await harness.db.makeTenant("twin-b")
         try await harness.run { api in
             for tenant in [a, b] {
-                let reply = try await api.call(.post, "/api/v1/tenants/\(tenant.slug)/models", as: "alice",
-                                               body: #"{"name":"fraud-detector","description":"for \#(tenant.slug)"}"#)
+                let reply = try await api.call(
+                    .post, "/api/v1/tenants/\(tenant.slug)/models", as: "alice",
+                    body: #"{"name":"fraud-detector","description":"for \#(tenant.slug)"}"#)
                 #expect(reply.status == .created, "\(reply.text)")
             }
             _ = try await api.call(.post, "/api/v1/tenants/\(a.slug)/models/fraud-detector/versions", as: "alice", body: "{}")
@@ -109,19 +123,22 @@ import Testing
         let tenant = try await harness.db.makeTenant("record")
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
-            let model = try await api.call(.post, "\(base)/models", as: "alice",
-                                           body: ##"{"name":"credit-risk","owner":"risk-ml","tags":{"domain":"lending"},"description":"# Credit\nPD model"}"##)
+            let model = try await api.call(
+                .post, "\(base)/models", as: "alice",
+                body: ##"{"name":"credit-risk","owner":"risk-ml","tags":{"domain":"lending"},"description":"# Credit\nPD model"}"##)
             #expect(model.status == .created)
             for (i, auc) in [0.81, 0.86].enumerated() {
-                let version = try await api.call(.post, "\(base)/models/credit-risk/versions", as: "alice", body: """
-                    {"description":"v\(i + 1)","source":"s3://models/credit/\(i + 1)","run_id":"r\(i + 1)","run_link":"https://mlflow.example/r\(i + 1)",
-                     "lineage":{"code_repository":"https://git.example/credit","code_commit":"\(i == 0 ? "a1b2c3d" : "d4e5f6a")",
-                                "dataset_uri":"s3://data/loans","dataset_version":"2026-10","dataset_digest":"sha256:\(i)"},
-                     "hyperparameters":{"max_depth":\(6 + i),"learning_rate":0.1},
-                     "metrics":[{"dataset":"holdout","key":"auc","value":\(auc)},{"dataset":"holdout","key":"fairness/demographic_parity_gap","value":0.03}],
-                     "environment":{"framework":"xgboost","framework_version":"2.1.0","hardware":"cpu"},
-                     "tags":{"candidate":"\(i == 1)"}}
-                    """)
+                let version = try await api.call(
+                    .post, "\(base)/models/credit-risk/versions", as: "alice",
+                    body: """
+                        {"description":"v\(i + 1)","source":"s3://models/credit/\(i + 1)","run_id":"r\(i + 1)","run_link":"https://mlflow.example/r\(i + 1)",
+                         "lineage":{"code_repository":"https://git.example/credit","code_commit":"\(i == 0 ? "a1b2c3d" : "d4e5f6a")",
+                                    "dataset_uri":"s3://data/loans","dataset_version":"2026-10","dataset_digest":"sha256:\(i)"},
+                         "hyperparameters":{"max_depth":\(6 + i),"learning_rate":0.1},
+                         "metrics":[{"dataset":"holdout","key":"auc","value":\(auc)},{"dataset":"holdout","key":"fairness/demographic_parity_gap","value":0.03}],
+                         "environment":{"framework":"xgboost","framework_version":"2.1.0","hardware":"cpu"},
+                         "tags":{"candidate":"\(i == 1)"}}
+                        """)
                 #expect(version.status == .created, "\(version.text)")
                 #expect(version.json?["version"]?.number == Double(i + 1))
                 #expect(version.json?["lineage"]?["code_commit"]?.string == (i == 0 ? "a1b2c3d" : "d4e5f6a"))
@@ -134,14 +151,16 @@ import Testing
             #expect(fetched.json?["hyperparameters"]?["max_depth"]?.number == 7)
             #expect(fetched.json?["metrics"]?.array?.count == 2)
 
-            let found = try await api.call(.get, "\(base)/versions?filter=\(q("metrics.auc@holdout > 0.85 AND model_tags.domain = 'lending'"))", as: "carol")
+            let found = try await api.call(
+                .get, "\(base)/versions?filter=\(q("metrics.auc@holdout > 0.85 AND model_tags.domain = 'lending'"))", as: "carol")
             #expect(found.status == .ok, "\(found.text)")
             #expect(found.json?["model_versions"]?.array?.compactMap { $0["version"]?.number } == [2])
 
             let listed = try await api.call(.get, "\(base)/models/credit-risk/versions?order_by=version%20ASC&max_results=1", as: "carol")
             #expect(listed.json?["model_versions"]?.array?.count == 1)
             let token = try #require(listed.json?["next_page_token"]?.string)
-            let next = try await api.call(.get, "\(base)/models/credit-risk/versions?order_by=version%20ASC&max_results=1&page_token=\(token)", as: "carol")
+            let next = try await api.call(
+                .get, "\(base)/models/credit-risk/versions?order_by=version%20ASC&max_results=1&page_token=\(token)", as: "carol")
             #expect(next.json?["model_versions"]?[0]?["version"]?.number == 2)
             #expect(next.json?["next_page_token"] == nil, "the last page carries no token")
 
@@ -152,16 +171,19 @@ import Testing
             #expect(depth?["differs"] == .bool(true))
             let rate = compared.json?["hyperparameters"]?.array?.first { $0["key"]?.string == "learning_rate" }
             #expect(rate?["differs"] == .bool(false))
-            #expect(compared.json?["metrics"]?.array?.first { $0["key"]?.string == "holdout/auc" }?["values"] == .array([.number(0.81), .number(0.86)]))
+            #expect(
+                compared.json?["metrics"]?.array?.first { $0["key"]?.string == "holdout/auc" }?["values"] == .array([.number(0.81), .number(0.86)]))
             #expect(compared.json?["lineage"]?.array?.first { $0["key"]?.string == "code_commit" }?["differs"] == .bool(true))
 
-            let patched = try await api.call(.patch, "\(base)/models/credit-risk/versions/1", as: "bob",
-                                             body: #"{"description":"superseded","metrics":[{"dataset":"q4","key":"auc","value":0.79}]}"#)
+            let patched = try await api.call(
+                .patch, "\(base)/models/credit-risk/versions/1", as: "bob",
+                body: #"{"description":"superseded","metrics":[{"dataset":"q4","key":"auc","value":0.79}]}"#)
             #expect(patched.status == .ok, "\(patched.text)")
             #expect(patched.json?["updated_by"]?.string == "bob")
             #expect(patched.json?["metrics"]?.array?.count == 3)
 
-            let renamed = try await api.call(.patch, "\(base)/models/credit-risk", as: "bob", body: #"{"owner":null,"tags":{"domain":"lending","tier":"1"}}"#)
+            let renamed = try await api.call(
+                .patch, "\(base)/models/credit-risk", as: "bob", body: #"{"owner":null,"tags":{"domain":"lending","tier":"1"}}"#)
             #expect(renamed.json?["owner"] == .null)
             #expect(renamed.json?["tags"]?["tier"]?.string == "1")
 

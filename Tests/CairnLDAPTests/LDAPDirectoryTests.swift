@@ -65,7 +65,8 @@ import Testing
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            _ = try await LDAPDirectory(configuration: configuration).authenticate(Credentials(username: "alice", password: "alice-pw"), logger: logger)
+            _ = try await LDAPDirectory(configuration: configuration).authenticate(
+                Credentials(username: "alice", password: "alice-pw"), logger: logger)
             Issue.record("authenticated against a closed port")
         } catch let error as CairnError {
             #expect(error.code == .temporarilyUnavailable)
@@ -77,7 +78,8 @@ import Testing
         var configuration = try TestEnvironment.ldapConfiguration()
         configuration.bindPassword = "not-the-service-password"
         do {
-            _ = try await LDAPDirectory(configuration: configuration).authenticate(Credentials(username: "alice", password: "alice-pw"), logger: logger)
+            _ = try await LDAPDirectory(configuration: configuration).authenticate(
+                Credentials(username: "alice", password: "alice-pw"), logger: logger)
             Issue.record("authenticated with a broken service account")
         } catch let error as CairnError {
             #expect(error.code == .temporarilyUnavailable)

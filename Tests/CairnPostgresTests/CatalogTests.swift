@@ -7,7 +7,8 @@ import Testing
 @Suite struct CatalogTests {
     @Test func everyTenantTableIsForcedUnderRowLevelSecurityWithAPolicy() async throws {
         let db = try await TestDatabase.shared()
-        let rows = try await db.client.query("""
+        let rows = try await db.client.query(
+            """
             SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::int AS policies,
                    (SELECT string_agg(pg_get_expr(p.polqual, p.polrelid) || ' / ' || pg_get_expr(p.polwithcheck, p.polrelid), ';')
@@ -32,7 +33,8 @@ import Testing
 
     @Test func tenantIDLeadsEveryTenantTablePrimaryKey() async throws {
         let db = try await TestDatabase.shared()
-        let rows = try await db.client.query("""
+        let rows = try await db.client.query(
+            """
             SELECT c.relname, a.attname
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.conkey[1]
@@ -49,27 +51,35 @@ import Testing
 
     @Test func applicationRoleOwnsNothingAndCannotBypass() async throws {
         let db = try await TestDatabase.shared()
-        let role = try await db.client.query("""
+        let role = try await db.client.query(
+            """
             SELECT current_user::text, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user
-            """, logger: db.logger).decode((String, Bool, Bool, Bool, Bool).self).first { _ in true }
+            """, logger: db.logger
+        ).decode((String, Bool, Bool, Bool, Bool).self).first { _ in true }
         let (name, superuser, bypass, createRole, createDB) = try #require(role)
         #expect(name == "cairn_app")
         #expect(!superuser && !bypass && !createRole && !createDB)
-        let owned = try await db.client.query("""
+        let owned = try await db.client.query(
+            """
             SELECT count(*)::int FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = 'cairn_app')
-            """, logger: db.logger).decode(Int.self).first { _ in true }
+            """, logger: db.logger
+        ).decode(Int.self).first { _ in true }
         #expect(owned == 0)
-        let ownedSchemas = try await db.client.query("""
+        let ownedSchemas = try await db.client.query(
+            """
             SELECT count(*)::int FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = 'cairn_app')
-            """, logger: db.logger).decode(Int.self).first { _ in true }
+            """, logger: db.logger
+        ).decode(Int.self).first { _ in true }
         #expect(ownedSchemas == 0)
     }
 
     @Test func ownerRoleIsNotSuperuserSoForcedSecurityBindsIt() async throws {
         let db = try await TestDatabase.shared()
-        let owner = try await db.client.query("""
+        let owner = try await db.client.query(
+            """
             SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'cairn_owner'
-            """, logger: db.logger).decode((Bool, Bool).self).first { _ in true }
+            """, logger: db.logger
+        ).decode((Bool, Bool).self).first { _ in true }
         let (superuser, bypass) = try #require(owner)
         #expect(!superuser && !bypass)
     }

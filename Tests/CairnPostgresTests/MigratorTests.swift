@@ -49,7 +49,9 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         for migration in original.migrations {
-            try migration.sql.write(to: folder.appendingPathComponent(String(format: "%04d_%@.sql", migration.version, migration.name)), atomically: true, encoding: .utf8)
+            try migration.sql.write(
+                to: folder.appendingPathComponent(String(format: "%04d_%@.sql", migration.version, migration.name)), atomically: true, encoding: .utf8
+            )
         }
         try await withScratchDatabase { url in
             let logger = Logger(label: "cairn.test.migrator")
@@ -66,13 +68,18 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-migrations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "CREATE TABLE cairn.half_done (id int);\nSELECT 1/0;".write(to: folder.appendingPathComponent("0001_broken.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE cairn.half_done (id int);\nSELECT 1/0;".write(
+            to: folder.appendingPathComponent("0001_broken.sql"), atomically: true, encoding: .utf8)
         try await withScratchDatabase { url in
             let logger = Logger(label: "cairn.test.migrator")
             await #expect(throws: ConfigurationError.self) { try await Migrator(directory: folder).run(url: url, logger: logger) }
             let connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 7, logger: logger)
-            let exists = try await connection.query("SELECT to_regclass('cairn.half_done') IS NOT NULL", logger: logger).decode(Bool.self).first { _ in true }
-            let recorded = try await connection.query("SELECT count(*)::int FROM cairn.schema_migrations", logger: logger).decode(Int.self).first { _ in true }
+            let exists = try await connection.query("SELECT to_regclass('cairn.half_done') IS NOT NULL", logger: logger).decode(Bool.self).first {
+                _ in true
+            }
+            let recorded = try await connection.query("SELECT count(*)::int FROM cairn.schema_migrations", logger: logger).decode(Int.self).first {
+                _ in true
+            }
             try await connection.close()
             #expect(exists == false)
             #expect(recorded == 0)

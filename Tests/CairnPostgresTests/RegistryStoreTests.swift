@@ -24,7 +24,9 @@ import Testing
         try await model("busy", in: tenant, db)
         let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
-                group.addTask { try await db.registry.createVersion(of: "busy", try self.version(), in: tenant, by: "alice", logger: db.logger).version }
+                group.addTask {
+                    try await db.registry.createVersion(of: "busy", try self.version(), in: tenant, by: "alice", logger: db.logger).version
+                }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
@@ -66,7 +68,9 @@ import Testing
         try await model("credit", in: tenant, db)
         let new = try NewModelVersion(
             status: .pendingRegistration, description: "first", source: "s3://b/k", runID: "r-9", runLink: "https://mlflow/r-9",
-            lineage: Lineage(codeRepository: "https://git/credit", codeCommit: "0123abcdef", datasetURI: "s3://data/credit", datasetVersion: "v7", datasetDigest: "sha256:aa"),
+            lineage: Lineage(
+                codeRepository: "https://git/credit", codeCommit: "0123abcdef", datasetURI: "s3://data/credit", datasetVersion: "v7",
+                datasetDigest: "sha256:aa"),
             hyperparameters: ["lr": .number(0.05), "layers": .array([.number(64), .number(32)]), "early_stop": .bool(true)],
             metrics: [Metric(dataset: "holdout", key: "auc", value: 0.91), Metric(dataset: "holdout", key: "fairness/dp_gap", value: 0.02)],
             environment: ["python": .string("3.11"), "gpu": .null], tags: ["owner": "risk"])
@@ -81,8 +85,9 @@ import Testing
 
         let changed = try await db.registry.updateVersion(
             1, of: "credit",
-            try ModelVersionChanges(description: nil, status: .ready, statusMessage: nil, tags: nil,
-                                    metrics: [Metric(dataset: "holdout", key: "auc", value: 0.93), Metric(dataset: "q3", key: "auc", value: 0.9)]),
+            try ModelVersionChanges(
+                description: nil, status: .ready, statusMessage: nil, tags: nil,
+                metrics: [Metric(dataset: "holdout", key: "auc", value: 0.93), Metric(dataset: "q3", key: "auc", value: 0.9)]),
             in: tenant, by: "bob", logger: db.logger)
         #expect(changed.status == .ready)
         #expect(changed.updatedBy == "bob")
@@ -113,9 +118,14 @@ import Testing
         let tenant = try await db.makeTenant("search")
         try await model("fraud-a", in: tenant, db)
         try await model("churn-b", in: tenant, db)
-        _ = try await db.registry.createVersion(of: "fraud-a", try version(metrics: [Metric(dataset: "holdout", key: "accuracy", value: 0.95)], tags: ["team": "risk"]), in: tenant, by: "alice", logger: db.logger)
-        _ = try await db.registry.createVersion(of: "fraud-a", try version(metrics: [Metric(dataset: "train", key: "accuracy", value: 0.99)]), in: tenant, by: "alice", logger: db.logger)
-        _ = try await db.registry.createVersion(of: "churn-b", try version(metrics: [Metric(dataset: "holdout", key: "accuracy", value: 0.80)], tags: ["team": "risk"]), in: tenant, by: "alice", logger: db.logger)
+        _ = try await db.registry.createVersion(
+            of: "fraud-a", try version(metrics: [Metric(dataset: "holdout", key: "accuracy", value: 0.95)], tags: ["team": "risk"]), in: tenant,
+            by: "alice", logger: db.logger)
+        _ = try await db.registry.createVersion(
+            of: "fraud-a", try version(metrics: [Metric(dataset: "train", key: "accuracy", value: 0.99)]), in: tenant, by: "alice", logger: db.logger)
+        _ = try await db.registry.createVersion(
+            of: "churn-b", try version(metrics: [Metric(dataset: "holdout", key: "accuracy", value: 0.80)], tags: ["team": "risk"]), in: tenant,
+            by: "alice", logger: db.logger)
 
         func search(_ filter: String) async throws -> [String] {
             let query = try VersionQuery(modelName: nil, filter: filter, orderBy: "name ASC", maxResults: 100, pageToken: nil)
@@ -190,6 +200,18 @@ import Testing
         await #expect(throws: CairnError.self) {
             try await db.registry.listModels(nameLike: "a%", maxResults: 3, pageToken: first.nextPageToken, in: tenant, logger: db.logger)
         }
+    }
+
+    @Test func aTenantWhoseBindingsAreRefusedIsNotCreated() async throws {
+        let db = try await TestDatabase.shared()
+        let slug = try TenantSlug("atomic-\(UUID().uuidString.prefix(8).lowercased())")
+        // Bypasses the Swift validation on purpose: the database's CHECK refuses the over-long DN.
+        let oversized = RoleBinding(group: DistinguishedName("cn=" + String(repeating: "g", count: 2000)), role: .admin)
+        await #expect(throws: CairnError.self) {
+            try await db.tenants.createTenant(
+                try NewTenant(slug: slug, displayName: "Atomic", settings: [:]), bindings: [oversized], by: "pat", logger: db.logger)
+        }
+        #expect(try await db.tenants.tenant(slug: slug, logger: db.logger) == nil)
     }
 
     @Test func roleBindingsAreReplacedAndReadBackNormalised() async throws {

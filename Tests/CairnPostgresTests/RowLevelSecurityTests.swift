@@ -25,7 +25,9 @@ import Testing
             try await connection.query("SELECT count(*)::int FROM cairn.registered_models", logger: db.logger).decode(Int.self).first { _ in true }
         }
         #expect(count == 0)
-        let bindings = try await db.client.query("SELECT count(*)::int FROM cairn.role_bindings", logger: db.logger).decode(Int.self).first { _ in true }
+        let bindings = try await db.client.query("SELECT count(*)::int FROM cairn.role_bindings", logger: db.logger).decode(Int.self).first { _ in
+            true
+        }
         #expect(bindings == 0)
     }
 
@@ -52,7 +54,8 @@ import Testing
         let (a, b) = try await seed(db)
         await #expect(throws: (any Error).self) {
             try await db.database.withTenant(a.id, logger: db.logger) { connection in
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO cairn.registered_models (tenant_id, name, name_key, created_by, updated_by)
                     VALUES (\(b.id), 'smuggled', 'smuggled', 'x', 'x')
                     """, logger: db.logger)
@@ -64,9 +67,11 @@ import Testing
             }
         }
         let updated = try await db.database.withTenant(a.id, logger: db.logger) { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE cairn.registered_models SET description = 'hijacked' WHERE tenant_id = \(b.id) RETURNING 1
-                """, logger: db.logger).decode(Int.self).reduce(0) { n, _ in n + 1 }
+                """, logger: db.logger
+            ).decode(Int.self).reduce(0) { n, _ in n + 1 }
         }
         #expect(updated == 0)
         let bModel = try await db.registry.model(named: "shared-name", in: b, logger: db.logger)
@@ -81,7 +86,9 @@ import Testing
             try await connection.query("BEGIN", logger: db.logger)
             try await connection.query("SELECT set_config('app.tenant_id', \(a.id.uuidString), true)", logger: db.logger)
             try await connection.query("COMMIT", logger: db.logger)
-            return try await connection.query("SELECT count(*)::int FROM cairn.registered_models", logger: db.logger).decode(Int.self).first { _ in true }
+            return try await connection.query("SELECT count(*)::int FROM cairn.registered_models", logger: db.logger).decode(Int.self).first { _ in
+                true
+            }
         }
         #expect(leaked == 0)
     }

@@ -1,8 +1,8 @@
 public import CairnCore
 public import CairnPostgres
+import Foundation
 public import Logging
 public import PostgresNIO
-import Foundation
 
 /// One PostgresClient per test process, connected as the application role, with migrations applied once.
 public final class TestDatabase: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The one error type the domain speaks. Codes follow MLflow's `error_code` strings; CairnHTTP maps each to a status.
 public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable {

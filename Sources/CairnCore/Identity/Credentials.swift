@@ -1,4 +1,5 @@
 import Foundation
+
 /// A username and password as received; `validated()` applies the checks that happen before any directory call.
 public struct Credentials: Sendable {
     public let username: String
@@ -12,9 +13,9 @@ public struct Credentials: Sendable {
     /// Empty passwords are refused before binding: many directories treat them as a *successful* anonymous bind.
     public func validated() throws(CairnError) -> Credentials {
         guard !password.isEmpty, password.utf8.count <= 1024,
-              !username.isEmpty, username.utf8.count <= 256,
-              !username.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
-              !password.contains("\u{0}")
+            !username.isEmpty, username.utf8.count <= 256,
+            !username.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+            !password.contains("\u{0}")
         else { throw .unauthenticated }
         return self
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// An LDAP distinguished name in a normalised form for comparison: attribute types and values lower-cased, spaces
 /// around separators removed. (The directory attributes Cairn compares — cn, ou, dc, uid, o — match case-insensitively.)
 public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible, Codable {

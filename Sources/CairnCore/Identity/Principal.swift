@@ -1,4 +1,5 @@
 import Foundation
+
 /// An authenticated caller: who they are in the directory and which groups (normalised DNs) they belong to.
 public struct Principal: Sendable, Equatable {
     public let username: String

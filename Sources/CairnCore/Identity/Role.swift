@@ -1,4 +1,5 @@
 import Foundation
+
 /// A tenant role. Each role includes the rights of the ones below it: reader < contributor < approver < admin.
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     case reader

@@ -14,7 +14,9 @@ public struct ModelName: Hashable, Sendable, CustomStringConvertible {
         for scalar in name.unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control, .format, .privateUse, .surrogate, .unassigned, .lineSeparator, .paragraphSeparator:
-                throw .invalid("A model name must not contain control, invisible or unassigned characters (found U+\(String(scalar.value, radix: 16, uppercase: true))).")
+                throw .invalid(
+                    "A model name must not contain control, invisible or unassigned characters (found U+\(String(scalar.value, radix: 16, uppercase: true)))."
+                )
             case .spaceSeparator where scalar != " ":
                 throw .invalid("A model name may contain only ordinary spaces.")
             default: break

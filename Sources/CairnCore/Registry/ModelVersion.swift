@@ -8,7 +8,10 @@ public struct Lineage: Sendable, Equatable, Codable {
     public var datasetVersion: String?
     public var datasetDigest: String?
 
-    public init(codeRepository: String? = nil, codeCommit: String? = nil, datasetURI: String? = nil, datasetVersion: String? = nil, datasetDigest: String? = nil) {
+    public init(
+        codeRepository: String? = nil, codeCommit: String? = nil, datasetURI: String? = nil, datasetVersion: String? = nil,
+        datasetDigest: String? = nil
+    ) {
         self.codeRepository = codeRepository
         self.codeCommit = codeCommit
         self.datasetURI = datasetURI
@@ -162,7 +165,8 @@ public struct ModelVersionChanges: Sendable {
     /// Added, or replacing the value for the same (dataset, key).
     public let metrics: [Metric]?
 
-    public init(description: String?, status: VersionStatus?, statusMessage: String?, tags: [String: String]?, metrics: [Metric]?) throws(CairnError) {
+    public init(description: String?, status: VersionStatus?, statusMessage: String?, tags: [String: String]?, metrics: [Metric]?) throws(CairnError)
+    {
         self.description = try description.map { v throws(CairnError) in try Limits.text(v, field: "description", max: Limits.descriptionLength) }
         self.status = status
         self.statusMessage = try statusMessage.map { v throws(CairnError) in try Limits.text(v, field: "status_message", max: 5000) }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A version's lifecycle stage (MLflow's names). The rules for changing it live with the lifecycle.
 public enum Stage: String, Sendable, Codable, CaseIterable {
     case none = "None"

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A tenant's URL name: a DNS label (RFC 1123): 1–63 of a–z, 0–9 and '-', not starting or ending with '-'.
 public struct TenantSlug: Hashable, Sendable, CustomStringConvertible, Codable {
     public let value: String
@@ -6,7 +7,8 @@ public struct TenantSlug: Hashable, Sendable, CustomStringConvertible, Codable {
     public init(_ raw: String) throws(CairnError) {
         let shape = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
         guard raw.utf8.count <= 63, (try? shape.wholeMatch(in: raw)) != nil else {
-            throw .invalid("Invalid tenant slug '\(raw.prefix(80))': use 1 to 63 lower-case letters, digits and '-', not starting or ending with '-'.")
+            throw .invalid(
+                "Invalid tenant slug '\(raw.prefix(80))': use 1 to 63 lower-case letters, digits and '-', not starting or ending with '-'.")
         }
         self.value = raw
     }

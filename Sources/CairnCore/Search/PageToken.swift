@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// An opaque keyset cursor: the sort values of the last row served, bound to the query that produced it.
 /// A token presented with another filter, order or tenant is refused instead of silently paging something else.

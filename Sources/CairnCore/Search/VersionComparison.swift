@@ -1,4 +1,5 @@
 import Foundation
+
 /// Versions of one model side by side: every hyperparameter and metric key any of them has, and whether they differ.
 public struct VersionComparison: Sendable {
     public struct Row<Value: Sendable & Equatable>: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// `order_by` for version search: one of created_at, name, version, then ASC or DESC (default: created_at DESC).
 public struct VersionOrder: Sendable, Equatable {
     public enum Key: String, Sendable, CaseIterable {
@@ -24,7 +25,9 @@ public struct VersionOrder: Sendable, Equatable {
         }
         let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
         guard (1...2).contains(words.count), let key = Key(rawValue: words[0].lowercased()) else {
-            throw .invalid("Invalid order_by '\(text.prefix(80))': use one of \(Key.allCases.map(\.rawValue).joined(separator: ", ")), optionally followed by ASC or DESC.")
+            throw .invalid(
+                "Invalid order_by '\(text.prefix(80))': use one of \(Key.allCases.map(\.rawValue).joined(separator: ", ")), optionally followed by ASC or DESC."
+            )
         }
         let direction = words.count == 2 ? words[1].uppercased() : (key == .name ? "ASC" : "DESC")
         guard direction == "ASC" || direction == "DESC" else { throw .invalid("order_by direction must be ASC or DESC.") }

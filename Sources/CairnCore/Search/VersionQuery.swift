@@ -1,4 +1,5 @@
 import Foundation
+
 /// A version search: across the tenant, or within one model when `modelName` is set.
 public struct VersionQuery: Sendable {
     public let modelName: String?

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Any JSON value: hyperparameters, environments and tenant settings are free-form JSON objects.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Documented input limits (README, "Limits"). Every bound is also a CHECK constraint in sql/.
 public enum Limits {
     public static let descriptionLength = 65_536

@@ -1,8 +1,8 @@
-import Logging
 import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// A request body type whose field names are known, so unknown fields are refused instead of silently ignored.
 protocol StrictBody: Decodable {

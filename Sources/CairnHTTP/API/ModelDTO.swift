@@ -1,14 +1,14 @@
-import Logging
 import CairnCore
 import Foundation
+import Logging
 
 struct ModelDTO: Encodable {
     let name: String
     let description: String
-    let owner: String?
+    let owner: Nullable<String>
     let tags: [String: String]
     let aliases: [String: Int]
-    let latestVersion: Int?
+    let latestVersion: Nullable<Int>
     let createdAt: String
     let createdBy: String
     let updatedAt: String
@@ -17,10 +17,10 @@ struct ModelDTO: Encodable {
     init(_ model: RegisteredModel) {
         name = model.name
         description = model.description
-        owner = model.owner
+        owner = Nullable(model.owner)
         tags = model.tags
         aliases = model.aliases
-        latestVersion = model.latestVersion
+        latestVersion = Nullable(model.latestVersion)
         createdAt = RFC3339.format(model.createdAt)
         createdBy = model.createdBy
         updatedAt = RFC3339.format(model.updatedAt)
@@ -34,20 +34,6 @@ struct ModelDTO: Encodable {
         case createdBy = "created_by"
         case updatedAt = "updated_at"
         case updatedBy = "updated_by"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(owner, forKey: .owner)
-        try c.encode(tags, forKey: .tags)
-        try c.encode(aliases, forKey: .aliases)
-        try c.encode(latestVersion, forKey: .latestVersion)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(createdBy, forKey: .createdBy)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(updatedBy, forKey: .updatedBy)
     }
 }
 

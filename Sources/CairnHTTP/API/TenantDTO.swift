@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Foundation
+import Logging
 
 struct TenantDTO: Encodable {
     let id: String

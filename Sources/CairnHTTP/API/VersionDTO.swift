@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Foundation
+import Logging
 
 struct MetricDTO: Codable {
     let dataset: String?
@@ -20,13 +20,13 @@ struct VersionDTO: Encodable {
     let model: String
     let version: Int
     let status: String
-    let statusMessage: String?
+    let statusMessage: Nullable<String>
     let stage: String
     let description: String
-    let source: String?
-    let runID: String?
-    let runLink: String?
-    let lineage: Lineage
+    let source: Nullable<String>
+    let runID: Nullable<String>
+    let runLink: Nullable<String>
+    let lineage: LineageDTO
     let hyperparameters: JSONObject
     let metrics: [MetricDTO]
     let environment: JSONObject
@@ -41,13 +41,13 @@ struct VersionDTO: Encodable {
         model = v.modelName
         version = v.version
         status = v.status.rawValue
-        statusMessage = v.statusMessage
+        statusMessage = Nullable(v.statusMessage)
         stage = v.stage.rawValue
         description = v.description
-        source = v.source
-        runID = v.runID
-        runLink = v.runLink
-        lineage = v.lineage
+        source = Nullable(v.source)
+        runID = Nullable(v.runID)
+        runLink = Nullable(v.runLink)
+        lineage = LineageDTO(v.lineage)
         hyperparameters = v.hyperparameters
         metrics = v.metrics.map(MetricDTO.init)
         environment = v.environment
@@ -69,49 +69,22 @@ struct VersionDTO: Encodable {
         case updatedAt = "updated_at"
         case updatedBy = "updated_by"
     }
-
-    /// Absent values are written as null, so every documented field is always present.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model)
-        try c.encode(version, forKey: .version)
-        try c.encode(status, forKey: .status)
-        try c.encode(statusMessage, forKey: .statusMessage)
-        try c.encode(stage, forKey: .stage)
-        try c.encode(description, forKey: .description)
-        try c.encode(source, forKey: .source)
-        try c.encode(runID, forKey: .runID)
-        try c.encode(runLink, forKey: .runLink)
-        try c.encode(LineageDTO(lineage), forKey: .lineage)
-        try c.encode(hyperparameters, forKey: .hyperparameters)
-        try c.encode(metrics, forKey: .metrics)
-        try c.encode(environment, forKey: .environment)
-        try c.encode(tags, forKey: .tags)
-        try c.encode(aliases, forKey: .aliases)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(createdBy, forKey: .createdBy)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(updatedBy, forKey: .updatedBy)
-    }
 }
 
-struct LineageDTO: Codable {
-    let codeRepository: String?
-    let codeCommit: String?
-    let datasetURI: String?
-    let datasetVersion: String?
-    let datasetDigest: String?
+/// Output form of lineage: every field present, null when unknown.
+struct LineageDTO: Encodable {
+    let codeRepository: Nullable<String>
+    let codeCommit: Nullable<String>
+    let datasetURI: Nullable<String>
+    let datasetVersion: Nullable<String>
+    let datasetDigest: Nullable<String>
 
     init(_ l: Lineage) {
-        codeRepository = l.codeRepository
-        codeCommit = l.codeCommit
-        datasetURI = l.datasetURI
-        datasetVersion = l.datasetVersion
-        datasetDigest = l.datasetDigest
-    }
-
-    var lineage: Lineage {
-        Lineage(codeRepository: codeRepository, codeCommit: codeCommit, datasetURI: datasetURI, datasetVersion: datasetVersion, datasetDigest: datasetDigest)
+        codeRepository = Nullable(l.codeRepository)
+        codeCommit = Nullable(l.codeCommit)
+        datasetURI = Nullable(l.datasetURI)
+        datasetVersion = Nullable(l.datasetVersion)
+        datasetDigest = Nullable(l.datasetDigest)
     }
 
     static let fields: Set<String> = ["code_repository", "code_commit", "dataset_uri", "dataset_version", "dataset_digest"]
@@ -122,15 +95,6 @@ struct LineageDTO: Codable {
         case datasetURI = "dataset_uri"
         case datasetVersion = "dataset_version"
         case datasetDigest = "dataset_digest"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(codeRepository, forKey: .codeRepository)
-        try c.encode(codeCommit, forKey: .codeCommit)
-        try c.encode(datasetURI, forKey: .datasetURI)
-        try c.encode(datasetVersion, forKey: .datasetVersion)
-        try c.encode(datasetDigest, forKey: .datasetDigest)
     }
 }
 
@@ -150,7 +114,7 @@ struct CreateVersionBody: Decodable, StrictBody {
     let source: String?
     let runID: String?
     let runLink: String?
-    let lineage: LineageDTO?
+    let lineage: Lineage?
     let hyperparameters: JSONObject?
     let metrics: [MetricDTO]?
     let environment: JSONObject?

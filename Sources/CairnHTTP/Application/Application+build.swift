@@ -1,8 +1,8 @@
 public import CairnCore
+import Foundation
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
-import Foundation
 
 /// The live parts the HTTP layer is built on. Everything is a port from CairnCore, so tests and the executable
 /// wire in whichever implementations they need.
@@ -45,8 +45,9 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     router.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     router.get("readyz") { _, context in
         let database = await dependencies.databaseReady(context.logger)
-        return try Response.json(["status": database ? "ready" : "unavailable", "database": database ? "ok" : "unreachable"],
-                                 status: database ? .ok : .serviceUnavailable)
+        return try Response.json(
+            ["status": database ? "ready" : "unavailable", "database": database ? "ok" : "unreachable"],
+            status: database ? .ok : .serviceUnavailable)
     }
     router.get("api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 

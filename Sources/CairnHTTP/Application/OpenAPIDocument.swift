@@ -1,8 +1,8 @@
-import Logging
 import CairnCore
 public import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// The OpenAPI 3.1 description of /api/v1, shipped as a resource and served as is.
 public enum OpenAPIDocument {

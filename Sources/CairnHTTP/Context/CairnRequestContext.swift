@@ -1,6 +1,6 @@
-import Logging
 public import CairnCore
 public import Hummingbird
+import Logging
 
 public struct CairnRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage

@@ -1,8 +1,8 @@
-import Logging
 import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// MLflow's error shape: `{"error_code": "...", "message": "..."}`.

@@ -1,8 +1,8 @@
-import Logging
 import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Requires HTTP Basic credentials, checked against the directory, on every route it wraps.
 struct AuthenticationMiddleware: RouterMiddleware {
@@ -21,9 +21,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static func basicCredentials(_ header: String) throws(CairnError) -> Credentials {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-              let decoded = String(data: data, encoding: .utf8),
-              let colon = decoded.firstIndex(of: ":")
+            let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+            let decoded = String(data: data, encoding: .utf8),
+            let colon = decoded.firstIndex(of: ":")
         else { throw .unauthenticated }
         return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
     }

@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Hummingbird
+import Logging
 
 /// Outermost middleware: every failure leaves as the JSON error body, and nothing internal reaches the client.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {

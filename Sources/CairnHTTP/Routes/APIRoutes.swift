@@ -1,7 +1,7 @@
-import Logging
 import CairnCore
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Registers routes under /api/v1 together with their declared access, and enforces that access in one place.
 final class APIRoutes: @unchecked Sendable {

@@ -1,7 +1,5 @@
-import Logging
-public import HTTPTypes
 public import CairnCore
-
+public import HTTPTypes
 
 /// Who may call an endpoint. Declared once per route; enforced by `APIRoutes` before the handler runs.
 public enum Access: Sendable, Equatable, CustomStringConvertible {

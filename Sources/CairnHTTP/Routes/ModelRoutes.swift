@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Hummingbird
+import Logging
 
 extension APIRoutes {
     func addModelRoutes(registry: any RegistryStore) {

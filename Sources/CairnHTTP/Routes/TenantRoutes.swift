@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Hummingbird
+import Logging
 
 extension APIRoutes {
     func addTenantRoutes(tenants store: any TenantStore) {
@@ -17,9 +17,11 @@ extension APIRoutes {
             if isPlatformAdmin(principal) {
                 let roles = try await store.tenantRoles(groups: principal.groups, logger: context.logger)
                 let all = try await store.allTenants(logger: context.logger)
-                return try .json(TenantListDTO(tenants: all.map { tenant in
-                    TenantDTO(tenant, role: roles.first { $0.tenant.id == tenant.id }?.role)
-                }))
+                return try .json(
+                    TenantListDTO(
+                        tenants: all.map { tenant in
+                            TenantDTO(tenant, role: roles.first { $0.tenant.id == tenant.id }?.role)
+                        }))
             }
             let visible = try await store.tenantRoles(groups: principal.groups, logger: context.logger)
             return try .json(TenantListDTO(tenants: visible.map { TenantDTO($0.tenant, role: $0.role) }))

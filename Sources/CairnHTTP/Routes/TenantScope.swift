@@ -1,5 +1,5 @@
-import Logging
 public import CairnCore
+import Logging
 
 /// What a tenant route's handler gets once access is settled: the tenant, the caller and their rights there.
 public struct TenantScope: Sendable {

@@ -1,6 +1,6 @@
-import Logging
 import CairnCore
 import Hummingbird
+import Logging
 
 extension APIRoutes {
     func addVersionRoutes(registry: any RegistryStore) {
@@ -16,7 +16,7 @@ extension APIRoutes {
             let body = try await JSONBody.decode(CreateVersionBody.self, from: request, context: context)
             let new = try NewModelVersion(
                 status: try body.status.map { s throws(CairnError) in try VersionStatus(validating: s) }, description: body.description,
-                source: body.source, runID: body.runID, runLink: body.runLink, lineage: body.lineage?.lineage,
+                source: body.source, runID: body.runID, runLink: body.runLink, lineage: body.lineage,
                 hyperparameters: body.hyperparameters, metrics: body.metrics?.map(\.metric), environment: body.environment, tags: body.tags)
             let version = try await registry.createVersion(
                 of: try context.pathParameter("model"), new, in: scope.tenant, by: scope.actor, logger: context.logger)

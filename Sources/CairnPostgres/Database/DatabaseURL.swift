@@ -1,6 +1,6 @@
 public import Foundation
-public import PostgresNIO
 import NIOSSL
+public import PostgresNIO
 
 /// `postgresql://user:password@host:port/database?sslmode=disable|prefer|require|verify-full` as PostgresNIO config.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
@@ -16,7 +16,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
 
     public init(_ text: String) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
-              let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
+            let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
         else { throw ConfigurationError("Database URL must look like postgresql://user:password@host:5432/database") }
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty else { throw ConfigurationError("Database URL names no database") }

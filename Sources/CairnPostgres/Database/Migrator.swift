@@ -1,7 +1,7 @@
+import Crypto
 public import Foundation
 public import Logging
 public import PostgresNIO
-import Crypto
 
 /// Applies the numbered, forward-only migrations in `sql/` (`NNNN_name.sql`) as the owner role, each in its own
 /// transaction, recording them in `cairn.schema_migrations`. A second run applies nothing; an applied file whose
@@ -64,7 +64,8 @@ public struct Migrator: Sendable {
 
     private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> Report {
         try await connection.query("CREATE SCHEMA IF NOT EXISTS cairn", logger: logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS cairn.schema_migrations (
                 version integer PRIMARY KEY,
                 name text NOT NULL,
@@ -83,7 +84,8 @@ public struct Migrator: Sendable {
         for migration in migrations {
             if let checksum = applied[migration.version] {
                 guard checksum == migration.checksum else {
-                    throw ConfigurationError("Migration \(migration.version) (\(migration.name)) changed after it was applied; add a new migration instead")
+                    throw ConfigurationError(
+                        "Migration \(migration.version) (\(migration.name)) changed after it was applied; add a new migration instead")
                 }
                 report = Report(applied: report.applied, alreadyApplied: report.alreadyApplied + [migration.version])
                 continue

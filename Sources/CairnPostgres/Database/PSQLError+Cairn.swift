@@ -11,7 +11,7 @@ extension PSQLError {
         case PostgresError.Code.uniqueViolation.raw:
             return CairnError.alreadyExists(Self.uniqueMessages[constraint] ?? "That object already exists.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
-             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
+            PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
             return CairnError.invalid("A value is outside its allowed range or format (\(constraint.isEmpty ? "database check" : constraint)).")
         case PostgresError.Code.foreignKeyViolation.raw:
@@ -19,11 +19,22 @@ extension PSQLError {
         case PostgresError.Code.insufficientPrivilege.raw:
             logger.error("database refused a statement", metadata: ["error": "\(String(reflecting: self))"])
             return CairnError(.internalError, "The server could not complete the request.")
-        default:
-            logger.error("database error", metadata: ["error": "\(String(reflecting: self))"])
+        case let state? where Self.transientClasses.contains(String(state.prefix(2))):
+            logger.warning("database temporarily unavailable", metadata: ["error": "\(String(reflecting: self))"])
             return CairnError(.temporarilyUnavailable, "The registry database could not complete the request; try again.")
+        case .some:
+            logger.error("database error", metadata: ["error": "\(String(reflecting: self))"])
+            return CairnError(.internalError, "The server could not complete the request.")
+        case nil:
+            // No SQLSTATE: the connection failed, timed out or was closed.
+            logger.warning("database connection failed", metadata: ["error": "\(String(reflecting: self))"])
+            return CairnError(.temporarilyUnavailable, "The registry database is unreachable; try again.")
         }
     }
+
+    /// SQLSTATE classes worth a retry: connection exception, transaction rollback (serialization, deadlock),
+    /// insufficient resources, operator intervention (shutdown, cancel).
+    private static let transientClasses: Set<String> = ["08", "40", "53", "57"]
 
     private static let uniqueMessages = [
         "tenants_slug_key": "A tenant with that slug already exists.",

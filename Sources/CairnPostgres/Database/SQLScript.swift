@@ -1,4 +1,5 @@
 import Foundation
+
 /// Splits a SQL script into statements at top-level semicolons, respecting quotes, dollar-quoted bodies and
 /// comments. PostgresNIO speaks only the extended protocol, which takes one statement at a time.
 public enum SQLScript {

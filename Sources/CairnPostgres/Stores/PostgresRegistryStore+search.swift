@@ -1,6 +1,6 @@
 public import CairnCore
-public import Logging
 import Foundation
+public import Logging
 import PostgresNIO
 
 extension PostgresRegistryStore {
@@ -63,18 +63,21 @@ struct SearchSQL {
         case .version: conditions.append("v.version \(op) \(try bind(clause.value))")
         case .createdAt: conditions.append("v.created_at \(op) \(try bind(clause.value))")
         case .versionTag(let key):
-            conditions.append("""
+            conditions.append(
+                """
                 EXISTS (SELECT 1 FROM cairn.model_version_tags t WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id
                         AND t.version = v.version AND t.key = \(try bind(key)) AND t.value \(op) \(try bind(clause.value)))
                 """)
         case .modelTag(let key):
-            conditions.append("""
+            conditions.append(
+                """
                 EXISTS (SELECT 1 FROM cairn.registered_model_tags t WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id
                         AND t.key = \(try bind(key)) AND t.value \(op) \(try bind(clause.value)))
                 """)
         case .metric(let key, let dataset):
             let datasetCondition = try dataset.map { "AND x.dataset = \(try bind($0))" } ?? ""
-            conditions.append("""
+            conditions.append(
+                """
                 EXISTS (SELECT 1 FROM cairn.version_metrics x WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id
                         AND x.version = v.version AND x.key = \(try bind(key)) \(datasetCondition) AND x.value \(op) \(try bind(clause.value)))
                 """)
@@ -90,10 +93,14 @@ struct SearchSQL {
         case .createdAt:
             if let p = position {
                 guard let micros = Int64(p[0]), let model = UUID(uuidString: p[1]), let version = Int(p[2]) else { throw invalid }
-                conditions.append("(v.created_at, v.model_id, v.version) \(cmp) ('epoch'::timestamptz + \(try bind(micros)) * interval '1 microsecond', \(try bind(model)), \(try bind(version)))")
+                conditions.append(
+                    "(v.created_at, v.model_id, v.version) \(cmp) ('epoch'::timestamptz + \(try bind(micros)) * interval '1 microsecond', \(try bind(model)), \(try bind(version)))"
+                )
             }
-            return ("(extract(epoch FROM v.created_at) * 1000000)::bigint::text AS cursor_0, v.model_id::text AS cursor_1, v.version::text AS cursor_2",
-                    "v.created_at \(dir), v.model_id \(dir), v.version \(dir)")
+            return (
+                "(extract(epoch FROM v.created_at) * 1000000)::bigint::text AS cursor_0, v.model_id::text AS cursor_1, v.version::text AS cursor_2",
+                "v.created_at \(dir), v.model_id \(dir), v.version \(dir)"
+            )
         case .name:
             if let p = position {
                 guard let version = Int(p[1]) else { throw invalid }

@@ -1,6 +1,6 @@
 public import CairnCore
-public import Logging
 import Foundation
+public import Logging
 import PostgresNIO
 
 extension PostgresRegistryStore {
@@ -22,19 +22,24 @@ extension PostgresRegistryStore {
         cairn.model_versions v JOIN cairn.registered_models m ON m.tenant_id = v.tenant_id AND m.id = v.model_id
         """
 
-    public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: String, logger: Logger) async throws -> ModelVersion {
+    public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: String, logger: Logger) async throws
+        -> ModelVersion
+    {
         let hyperparameters = try JSONText.encode(version.hyperparameters)
         let environment = try JSONText.encode(version.environment)
         let lineage = version.lineage
         return try await database.withTenant(tenant.id, logger: logger) { connection in
             // The row lock on the model serialises concurrent registrations; the counter never goes back.
-            let claimed = try await connection.query("""
+            let claimed = try await connection.query(
+                """
                 UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = \(actor)
                 WHERE name = \(ModelName.lookupForm(modelName))
                 RETURNING id, next_version - 1
-                """, logger: logger).decode((UUID, Int).self).first(where: { _ in true })
+                """, logger: logger
+            ).decode((UUID, Int).self).first(where: { _ in true })
             guard let (modelID, number) = claimed else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO cairn.model_versions (
                     tenant_id, model_id, version, status, description, source, run_id, run_link,
                     code_repository, code_commit, dataset_uri, dataset_version, dataset_digest,
@@ -58,7 +63,8 @@ extension PostgresRegistryStore {
     public func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion] {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.versionColumns) FROM \(unescaped: Self.versionSource)
                 WHERE v.model_id = \(model.id) AND v.version = ANY(\(versions))
                 """, logger: logger)
@@ -74,14 +80,17 @@ extension PostgresRegistryStore {
         }
     }
 
-    public func updateVersion(_ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws -> ModelVersion {
+    public func updateVersion(
+        _ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: String, logger: Logger
+    ) async throws -> ModelVersion {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
             let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
             if let status = changes.status, !current.status.canMove(to: status) {
                 throw CairnError(.invalidState, "Version \(version) is \(current.status.rawValue); its status cannot change to \(status.rawValue).")
             }
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE cairn.model_versions SET
                     description = COALESCE(\(changes.description), description),
                     status = COALESCE(\(changes.status?.rawValue), status),
@@ -110,8 +119,11 @@ extension PostgresRegistryStore {
         }
     }
 
-    static func version(_ number: Int, modelID: UUID, on connection: PostgresConnection, logger: Logger, lock: Bool = false) async throws -> ModelVersion {
-        let rows = try await connection.query("""
+    static func version(_ number: Int, modelID: UUID, on connection: PostgresConnection, logger: Logger, lock: Bool = false) async throws
+        -> ModelVersion
+    {
+        let rows = try await connection.query(
+            """
             SELECT \(unescaped: versionColumns) FROM \(unescaped: versionSource)
             WHERE v.model_id = \(modelID) AND v.version = \(number) \(unescaped: lock ? "FOR UPDATE OF v" : "")
             """, logger: logger)
@@ -135,19 +147,25 @@ extension PostgresRegistryStore {
             updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"))
     }
 
-    private static func replaceVersionTags(_ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func replaceVersionTags(
+        _ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let keys = Array(tags.keys)
         let values = keys.map { tags[$0] ?? "" }
         try await connection.query("DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version)", logger: logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
             SELECT \(tenantID), \(modelID), \(version), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
             """, logger: logger)
     }
 
-    private static func upsertMetrics(_ metrics: [Metric], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func upsertMetrics(
+        _ metrics: [Metric], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         guard !metrics.isEmpty else { return }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value)
             SELECT \(tenantID), \(modelID), \(version), d, k, x
             FROM unnest(\(metrics.map(\.dataset))::text[], \(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[]) AS m(d, k, x)

@@ -23,7 +23,8 @@ public struct PostgresRegistryStore: RegistryStore {
 
     public func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: String, logger: Logger) async throws -> RegisteredModel {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 INSERT INTO cairn.registered_models (tenant_id, name, name_key, description, owner, created_by, updated_by)
                 VALUES (\(tenant.id), \(model.name.value), \(model.name.lookalikeKey), \(model.description), \(model.owner), \(actor), \(actor))
                 RETURNING id
@@ -48,7 +49,8 @@ public struct PostgresRegistryStore: RegistryStore {
             try PageToken.decode(token, fingerprint: fingerprint, positionCount: 1).position[0]
         }
         return try await database.withTenant(tenant.id, logger: logger) { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.modelColumns) FROM cairn.registered_models m
                 WHERE (\(nameLike)::text IS NULL OR m.name ILIKE \(nameLike))
                   AND (\(after)::text IS NULL OR m.name > \(after))
@@ -62,11 +64,14 @@ public struct PostgresRegistryStore: RegistryStore {
         }
     }
 
-    public func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws -> RegisteredModel {
+    public func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws
+        -> RegisteredModel
+    {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let current = try await Self.model(named: name, on: connection, logger: logger)
             let owner: String? = changes.owner.map { $0 ?? "" }
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE cairn.registered_models SET
                     name = COALESCE(\(changes.name?.value), name),
                     name_key = COALESCE(\(changes.name?.lookalikeKey), name_key),
@@ -85,11 +90,15 @@ public struct PostgresRegistryStore: RegistryStore {
     public func deleteModel(named name: String, in tenant: Tenant, by actor: String, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: name, on: connection, logger: logger)
-            let production = try await connection.query("""
-                SELECT count(*) FROM cairn.model_versions WHERE model_id = \(model.id) AND stage = 'Production'
-                """, logger: logger).decode(Int.self).first(where: { _ in true }) ?? 0
+            let production =
+                try await connection.query(
+                    """
+                    SELECT count(*) FROM cairn.model_versions WHERE model_id = \(model.id) AND stage = 'Production'
+                    """, logger: logger
+                ).decode(Int.self).first(where: { _ in true }) ?? 0
             guard production == 0 else {
-                throw CairnError(.invalidState, "Model '\(model.name)' has \(production) version(s) in Production; archive them before deleting the model.")
+                throw CairnError(
+                    .invalidState, "Model '\(model.name)' has \(production) version(s) in Production; archive them before deleting the model.")
             }
             try await connection.query("DELETE FROM cairn.registered_models WHERE id = \(model.id)", logger: logger)
         }
@@ -100,7 +109,8 @@ public struct PostgresRegistryStore: RegistryStore {
     }
 
     private static func model(
-        where condition: String, _ value: some PostgresEncodable & Sendable, on connection: PostgresConnection, logger: Logger, notFoundName: String? = nil
+        where condition: String, _ value: some PostgresEncodable & Sendable, on connection: PostgresConnection, logger: Logger,
+        notFoundName: String? = nil
     ) async throws -> RegisteredModel {
         var binds = PostgresBindings()
         try binds.append(value)
@@ -118,11 +128,14 @@ public struct PostgresRegistryStore: RegistryStore {
             createdBy: try row.value("created_by"), updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"))
     }
 
-    private static func replaceModelTags(_ tags: [String: String], modelID: UUID, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func replaceModelTags(_ tags: [String: String], modelID: UUID, tenantID: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         let keys = Array(tags.keys)
         let values = keys.map { tags[$0] ?? "" }
         try await connection.query("DELETE FROM cairn.registered_model_tags WHERE model_id = \(modelID)", logger: logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO cairn.registered_model_tags (tenant_id, model_id, key, value)
             SELECT \(tenantID), \(modelID), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
             """, logger: logger)

@@ -12,25 +12,29 @@ public struct PostgresTenantStore: TenantStore {
 
     private static let columns = "t.id, t.slug, t.display_name, t.settings::text AS settings, t.created_at, t.created_by"
 
+    /// The tenant and its first bindings in one transaction: a tenant never exists without the bindings it was given.
     public func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: String, logger: Logger) async throws -> Tenant {
         let settings = try JSONText.encode(tenant.settings)
-        let created = try await database.withoutTenant(logger: logger) { connection in
-            let rows = try await connection.query("""
+        return try await database.withoutTenant(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
                 INSERT INTO cairn.tenants AS t (slug, display_name, settings, created_by)
                 VALUES (\(tenant.slug.value), \(tenant.displayName), \(settings)::jsonb, \(actor))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
-            guard let tenant = try await Self.tenants(from: rows).first else { throw CairnError(.internalError, "Tenant was not created.") }
-            return tenant
+            guard let created = try await Self.tenants(from: rows).first else { throw CairnError(.internalError, "Tenant was not created.") }
+            try await connection.query("SELECT set_config('app.tenant_id', \(created.id.uuidString), true)", logger: logger)
+            try await Self.writeBindings(bindings, tenantID: created.id, by: actor, on: connection, logger: logger)
+            return created
         }
-        _ = try await replaceRoleBindings(bindings, tenantID: created.id, by: actor, logger: logger)
-        return created
     }
 
     public func tenant(slug: TenantSlug, logger: Logger) async throws -> Tenant? {
         try await database.withoutTenant(logger: logger) { connection in
-            try await Self.tenants(from: connection.query(
-                "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.slug = \(slug.value)", logger: logger)).first
+            try await Self.tenants(
+                from: connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.slug = \(slug.value)", logger: logger)
+            ).first
         }
     }
 
@@ -43,7 +47,8 @@ public struct PostgresTenantStore: TenantStore {
     public func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)] {
         let groupList = groups.map(\.normalized)
         return try await database.withoutTenant(logger: logger) { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.columns), r.role
                 FROM cairn.tenant_roles_for_groups(\(groupList)) r JOIN cairn.tenants t ON t.id = r.tenant_id
                 ORDER BY t.slug
@@ -74,20 +79,26 @@ public struct PostgresTenantStore: TenantStore {
     }
 
     public func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, logger: Logger) async throws -> [RoleBinding] {
-        let groups = bindings.map(\.group.normalized)
-        let roles = bindings.map(\.role.rawValue)
         try await database.withTenant(tenantID, logger: logger) { connection in
-            try await connection.query("""
-                DELETE FROM cairn.role_bindings WHERE NOT (group_dn = ANY(\(groups)))
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO cairn.role_bindings (tenant_id, group_dn, role, created_by)
-                SELECT \(tenantID), g, r, \(actor) FROM unnest(\(groups)::text[], \(roles)::text[]) AS b(g, r)
-                ON CONFLICT (tenant_id, group_dn) DO UPDATE SET role = EXCLUDED.role
-                    WHERE cairn.role_bindings.role IS DISTINCT FROM EXCLUDED.role
-                """, logger: logger)
+            try await Self.writeBindings(bindings, tenantID: tenantID, by: actor, on: connection, logger: logger)
         }
         return try await roleBindings(tenantID: tenantID, logger: logger)
+    }
+
+    /// Makes the tenant's bindings exactly `bindings`; the tenant must already be set on the transaction.
+    private static func writeBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        let groups = bindings.map(\.group.normalized)
+        let roles = bindings.map(\.role.rawValue)
+        try await connection.query("DELETE FROM cairn.role_bindings WHERE NOT (group_dn = ANY(\(groups)))", logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO cairn.role_bindings (tenant_id, group_dn, role, created_by)
+            SELECT \(tenantID), g, r, \(actor) FROM unnest(\(groups)::text[], \(roles)::text[]) AS b(g, r)
+            ON CONFLICT (tenant_id, group_dn) DO UPDATE SET role = EXCLUDED.role
+                WHERE cairn.role_bindings.role IS DISTINCT FROM EXCLUDED.role
+            """, logger: logger)
     }
 
     private static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
