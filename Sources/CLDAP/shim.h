@@ -18,4 +18,12 @@ static const int cairn_ldap_opt_network_timeout = LDAP_OPT_NETWORK_TIMEOUT;
 static const int cairn_ldap_opt_timeout = LDAP_OPT_TIMEOUT;
 static const int cairn_ldap_opt_referrals = LDAP_OPT_REFERRALS;
 static const int cairn_ldap_version3 = LDAP_VERSION3;
+static const int cairn_ldap_opt_x_tls_cacertfile = LDAP_OPT_X_TLS_CACERTFILE;
+static const int cairn_ldap_opt_x_tls_require_cert = LDAP_OPT_X_TLS_REQUIRE_CERT;
+static const int cairn_ldap_opt_x_tls_newctx = LDAP_OPT_X_TLS_NEWCTX;
+static const int cairn_ldap_x_tls_demand = LDAP_OPT_X_TLS_DEMAND;
+static const int cairn_ldap_x_tls_allow = LDAP_OPT_X_TLS_ALLOW;
+static const int cairn_ldap_timeout = LDAP_TIMEOUT;
+static const int cairn_ldap_server_down = LDAP_SERVER_DOWN;
+static const int cairn_ldap_connect_error = LDAP_CONNECT_ERROR;
 #endif

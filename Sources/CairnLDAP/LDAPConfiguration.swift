@@ -10,10 +10,21 @@ public struct LDAPConfiguration: Sendable {
     public var groupFilter: String
     /// Seconds for connecting and for each operation.
     public var timeout: Int
+    /// Upgrade `ldap://` with StartTLS; failure to upgrade is an error, never a plaintext fallback.
+    public var startTLS: Bool
+    /// CA certificates (PEM) that sign the directory's certificate, for ldaps:// and StartTLS.
+    public var caFile: String?
+    /// Verify the directory's certificate and host name (default). Turning it off is for throwaway setups only.
+    public var verifyCertificate: Bool
+    /// Directory operations that may run at once; as many more may wait, beyond that callers get 503 at once.
+    public var maxConcurrentOperations: Int
+
+    var usesTLS: Bool { startTLS || url.lowercased().hasPrefix("ldaps://") }
 
     public init(
         url: String, bindDN: String, bindPassword: String, userBase: String, userFilter: String = "(uid={username})",
-        groupBase: String, groupFilter: String = "(&(objectClass=groupOfNames)(member={dn}))", timeout: Int = 5
+        groupBase: String, groupFilter: String = "(&(objectClass=groupOfNames)(member={dn}))", timeout: Int = 5,
+        startTLS: Bool = false, caFile: String? = nil, verifyCertificate: Bool = true, maxConcurrentOperations: Int = 16
     ) {
         self.url = url
         self.bindDN = bindDN
@@ -23,5 +34,9 @@ public struct LDAPConfiguration: Sendable {
         self.groupBase = groupBase
         self.groupFilter = groupFilter
         self.timeout = timeout
+        self.startTLS = startTLS
+        self.caFile = caFile
+        self.verifyCertificate = verifyCertificate
+        self.maxConcurrentOperations = maxConcurrentOperations
     }
 }

@@ -1,30 +1,33 @@
 public import CairnCore
 import Foundation
 public import Logging
-public import NIOPosix
+import NIOPosix
+import Synchronization
 
 /// Authenticates against an LDAP directory: find the user's DN with the service account (filter value escaped),
-/// bind as that DN with the given password, then read the user's groups. libldap blocks, so each call runs on
-/// a thread of `threadPool`, never on an event loop or the cooperative pool.
-public struct LDAPDirectory: Directory {
+/// bind as that DN with the given password, then read the user's groups. libldap blocks, so every call runs on this
+/// directory's own thread pool of `maxConcurrentOperations` threads — never on an event loop or the cooperative
+/// pool — so a slow or dead directory cannot swallow the server's threads. Connect and operation timeouts bound
+/// each call, and the queue in front of the pool is bounded in length and in waiting time.
+public final class LDAPDirectory: Directory {
     let configuration: LDAPConfiguration
-    let threadPool: NIOThreadPool
+    private let pool: NIOThreadPool
+    private let admitted = Mutex(0)
 
-    public init(configuration: LDAPConfiguration, threadPool: NIOThreadPool = .singleton) {
+    public init(configuration: LDAPConfiguration) {
         self.configuration = configuration
-        self.threadPool = threadPool
+        pool = NIOThreadPool(numberOfThreads: max(1, configuration.maxConcurrentOperations))
+        pool.start()
+    }
+
+    deinit {
+        pool.shutdownGracefully { _ in }
     }
 
     public func authenticate(_ credentials: Credentials, logger: Logger) async throws -> Principal {
         let credentials = try credentials.validated()
         let configuration = self.configuration
-        let outcome: Result<Principal, LDAPHandle.Failure>
-        do {
-            outcome = try await threadPool.runIfActive { Self.authenticateBlocking(credentials, configuration) }
-        } catch {
-            logger.error("directory thread pool unavailable", metadata: ["error": "\(error)"])
-            throw CairnError(.temporarilyUnavailable, "The directory is unavailable; try again.")
-        }
+        let outcome = try await run(logger: logger) { Self.authenticateBlocking(credentials, configuration) }
         switch outcome {
         case .success(let principal):
             return principal
@@ -37,34 +40,115 @@ public struct LDAPDirectory: Directory {
                 metadata: ["cairn.user": "\(credentials.username)", "cairn.reason": "\(failure.code == 0 ? "no such user" : "ambiguous user")"])
             throw CairnError.unauthenticated
         case .failure(let failure):
-            logger.error("directory error", metadata: ["error": "\(failure)"])
-            throw CairnError(.temporarilyUnavailable, "The directory is unavailable; try again.")
+            throw unavailable(failure, logger: logger)
         }
     }
 
-    static func authenticateBlocking(_ credentials: Credentials, _ configuration: LDAPConfiguration) -> Result<Principal, LDAPHandle.Failure> {
-        do {
-            let service = try LDAPHandle(url: configuration.url, timeout: configuration.timeout)
-            try service.bind(dn: configuration.bindDN, password: configuration.bindPassword)
-            let filter = configuration.userFilter.replacingOccurrences(
-                of: "{username}", with: LDAPHandle.escapeFilterValue(credentials.username))
-            let matches = try service.searchDNs(base: configuration.userBase, filter: filter, sizeLimit: 2)
-            guard matches.count == 1, let userDN = matches.first else {
-                return .failure(LDAPHandle.Failure(operation: "lookup", code: Int32(min(matches.count, 2))))
+    public func lookup(username: String, logger: Logger) async throws -> Principal {
+        let configuration = self.configuration
+        let outcome = try await run(logger: logger) {
+            Result { () throws(LDAPHandle.Failure) -> Principal in
+                let service = try Self.serviceHandle(configuration)
+                let dn = try Self.userDN(username, service: service, configuration: configuration)
+                return Principal(
+                    username: username, distinguishedName: dn, groups: try Self.groups(of: dn, service: service, configuration: configuration))
             }
-            do {
-                let user = try LDAPHandle(url: configuration.url, timeout: configuration.timeout)
-                try user.bind(dn: userDN, password: credentials.password)
-            } catch let failure as LDAPHandle.Failure {
-                return .failure(LDAPHandle.Failure(operation: "user bind", code: failure.code))
-            }
-            let groupFilter = configuration.groupFilter.replacingOccurrences(of: "{dn}", with: LDAPHandle.escapeFilterValue(userDN))
-            let groups = try service.searchDNs(base: configuration.groupBase, filter: groupFilter)
-            return .success(Principal(username: credentials.username, distinguishedName: userDN, groups: Set(groups.map(DistinguishedName.init))))
-        } catch let failure as LDAPHandle.Failure {
-            return .failure(failure)
-        } catch {
-            return .failure(LDAPHandle.Failure(operation: "unexpected", code: -1))
         }
+        switch outcome {
+        case .success(let principal): return principal
+        case .failure(let failure) where failure.operation == "lookup":
+            logger.info("token owner not found in the directory", metadata: ["cairn.user": "\(username)"])
+            throw CairnError.unauthenticated
+        case .failure(let failure): throw unavailable(failure, logger: logger)
+        }
+    }
+
+    public func isHealthy(logger: Logger) async -> Bool {
+        let configuration = self.configuration
+        do {
+            let outcome = try await run(logger: logger) {
+                Result { () throws(LDAPHandle.Failure) in _ = try Self.serviceHandle(configuration) }
+            }
+            if case .failure(let failure) = outcome {
+                logger.warning("directory health check failed", metadata: ["error": "\(failure)"])
+                return false
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func unavailable(_ failure: LDAPHandle.Failure, logger: Logger) -> CairnError {
+        logger.error("directory error", metadata: ["error": "\(failure)"])
+        return CairnError(.temporarilyUnavailable, "The directory is unavailable; try again.")
+    }
+
+    /// Runs a blocking directory call on the pool. At most 8 × `maxConcurrentOperations` calls are admitted (the
+    /// rest get 503 at once), and a call that waited in the queue longer than the timeout gives up without touching
+    /// the directory: a caller waits at most about twice the timeout, however dead the directory is.
+    private func run<T: Sendable>(logger: Logger, _ body: @escaping @Sendable () -> T) async throws -> T {
+        let limit = 8 * max(1, configuration.maxConcurrentOperations)
+        let entered = admitted.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        guard entered else {
+            logger.warning("directory busy: refusing a call", metadata: ["cairn.ldap.in_flight": "\(limit)"])
+            throw CairnError(.temporarilyUnavailable, "The directory is not answering fast enough; try again.")
+        }
+        defer { admitted.withLock { $0 -= 1 } }
+        let deadline = ContinuousClock.now + .seconds(configuration.timeout)
+        let result: T?
+        do {
+            result = try await pool.runIfActive { ContinuousClock.now > deadline ? nil : body() }
+        } catch {
+            logger.error("directory thread pool unavailable", metadata: ["error": "\(error)"])
+            throw CairnError(.temporarilyUnavailable, "The directory is unavailable; try again.")
+        }
+        guard let result else {
+            logger.warning("directory call waited too long for a thread")
+            throw CairnError(.temporarilyUnavailable, "The directory is not answering fast enough; try again.")
+        }
+        return result
+    }
+
+    static func authenticateBlocking(_ credentials: Credentials, _ configuration: LDAPConfiguration) -> Result<Principal, LDAPHandle.Failure> {
+        Result { () throws(LDAPHandle.Failure) -> Principal in
+            let service = try serviceHandle(configuration)
+            let userDN = try userDN(credentials.username, service: service, configuration: configuration)
+            do throws(LDAPHandle.Failure) {
+                let user = try LDAPHandle(configuration)
+                try user.bind(dn: userDN, password: credentials.password)
+            } catch {
+                throw error.isInvalidCredentials ? LDAPHandle.Failure(operation: "user bind", code: error.code) : error
+            }
+            return Principal(
+                username: credentials.username, distinguishedName: userDN,
+                groups: try groups(of: userDN, service: service, configuration: configuration))
+        }
+    }
+
+    private static func serviceHandle(_ configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> LDAPHandle {
+        let service = try LDAPHandle(configuration)
+        try service.bind(dn: configuration.bindDN, password: configuration.bindPassword)
+        return service
+    }
+
+    private static func userDN(_ username: String, service: LDAPHandle, configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> String {
+        let filter = configuration.userFilter.replacingOccurrences(of: "{username}", with: LDAPHandle.escapeFilterValue(username))
+        let matches = try service.searchDNs(base: configuration.userBase, filter: filter, sizeLimit: 2)
+        guard matches.count == 1, let dn = matches.first else {
+            throw LDAPHandle.Failure(operation: "lookup", code: Int32(min(matches.count, 2)))
+        }
+        return dn
+    }
+
+    private static func groups(of dn: String, service: LDAPHandle, configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> Set<
+        DistinguishedName
+    > {
+        let filter = configuration.groupFilter.replacingOccurrences(of: "{dn}", with: LDAPHandle.escapeFilterValue(dn))
+        return Set(try service.searchDNs(base: configuration.groupBase, filter: filter).map(DistinguishedName.init))
     }
 }

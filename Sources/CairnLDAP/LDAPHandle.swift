@@ -16,7 +16,12 @@ final class LDAPHandle {
     private let ld: OpaquePointer
     private let timeout: Int
 
-    init(url: String, timeout: Int) throws {
+    convenience init(_ configuration: LDAPConfiguration) throws(Failure) {
+        try self.init(url: configuration.url, timeout: configuration.timeout)
+        if configuration.usesTLS { try secure(configuration) }
+    }
+
+    init(url: String, timeout: Int) throws(Failure) {
         var handle: OpaquePointer?
         let rc = ldap_initialize(&handle, url)
         guard rc == cairn_ldap_success, let handle else { throw Failure(operation: "initialize \(url)", code: rc) }
@@ -30,12 +35,29 @@ final class LDAPHandle {
         ldap_set_option(ld, cairn_ldap_opt_timeout, &limit)
     }
 
+    /// TLS for this handle only (a new TLS context), certificate and host name checked unless turned off.
+    private func secure(_ configuration: LDAPConfiguration) throws(Failure) {
+        if let caFile = configuration.caFile {
+            let rc = ldap_set_option(ld, cairn_ldap_opt_x_tls_cacertfile, caFile)
+            guard rc == cairn_ldap_success else { throw Failure(operation: "TLS CA file", code: rc) }
+        }
+        var requirement = configuration.verifyCertificate ? cairn_ldap_x_tls_demand : cairn_ldap_x_tls_allow
+        ldap_set_option(ld, cairn_ldap_opt_x_tls_require_cert, &requirement)
+        var isServer: Int32 = 0
+        let rc = ldap_set_option(ld, cairn_ldap_opt_x_tls_newctx, &isServer)
+        guard rc == cairn_ldap_success else { throw Failure(operation: "TLS context", code: rc) }
+        if configuration.startTLS {
+            let started = ldap_start_tls_s(ld, nil, nil)
+            guard started == cairn_ldap_success else { throw Failure(operation: "StartTLS", code: started) }
+        }
+    }
+
     deinit {
         ldap_unbind_ext_s(ld, nil, nil)
     }
 
     /// A simple bind. Callers refuse empty passwords before getting here.
-    func bind(dn: String, password: String) throws {
+    func bind(dn: String, password: String) throws(Failure) {
         var bytes = Array(password.utf8).map { CChar(bitPattern: $0) }
         let rc = bytes.withUnsafeMutableBufferPointer { buffer in
             var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
@@ -46,7 +68,7 @@ final class LDAPHandle {
     }
 
     /// DNs of the entries under `base` matching `filter` (no attributes fetched).
-    func searchDNs(base: String, filter: String, sizeLimit: Int32 = 1000) throws -> [String] {
+    func searchDNs(base: String, filter: String, sizeLimit: Int32 = 1000) throws(Failure) -> [String] {
         var attributes: [UnsafeMutablePointer<CChar>?] = [strdup("1.1"), nil]
         defer { free(attributes[0]) }
         var limit = timeval(tv_sec: timeout, tv_usec: 0)

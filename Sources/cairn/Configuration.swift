@@ -20,6 +20,12 @@ struct Settings {
         ("ldap.group_base", "CAIRN_LDAP_GROUP_BASE", false),
         ("ldap.group_filter", "CAIRN_LDAP_GROUP_FILTER", false),
         ("ldap.timeout_seconds", "CAIRN_LDAP_TIMEOUT_SECONDS", false),
+        ("ldap.start_tls", "CAIRN_LDAP_START_TLS", false),
+        ("ldap.ca_file", "CAIRN_LDAP_CA_FILE", false),
+        ("ldap.verify_certificate", "CAIRN_LDAP_VERIFY_CERTIFICATE", false),
+        ("ldap.max_concurrent_operations", "CAIRN_LDAP_MAX_CONCURRENT_OPERATIONS", false),
+        ("ldap.cache_ttl_seconds", "CAIRN_LDAP_CACHE_TTL_SECONDS", false),
+        ("auth.token_max_days", "CAIRN_TOKEN_MAX_DAYS", false),
         ("auth.platform_admin_group", "CAIRN_PLATFORM_ADMIN_GROUP", false),
         ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
         ("log.level", "CAIRN_LOG_LEVEL", false),
@@ -31,6 +37,11 @@ struct Settings {
         "ldap.user_filter": "(uid={username})",
         "ldap.group_filter": "(&(objectClass=groupOfNames)(member={dn}))",
         "ldap.timeout_seconds": "5",
+        "ldap.start_tls": "false",
+        "ldap.verify_certificate": "true",
+        "ldap.max_concurrent_operations": "16",
+        "ldap.cache_ttl_seconds": "60",
+        "auth.token_max_days": "90",
         "migrations.directory": "sql",
         "log.level": "info",
     ]
@@ -75,6 +86,14 @@ struct Settings {
         return value
     }
 
+    func bool(_ key: String) throws -> Bool {
+        switch try require(key).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        case let other: throw SettingsError("Setting '\(key)' must be true or false, not '\(other)'")
+        }
+    }
+
     var logLevel: Logger.Level { string("log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info }
 
     func ldapConfiguration() throws -> LDAPConfiguration {
@@ -89,7 +108,8 @@ struct Settings {
             url: try require("ldap.url"), bindDN: try require("ldap.bind_dn"), bindPassword: password,
             userBase: try require("ldap.user_base"), userFilter: try require("ldap.user_filter"),
             groupBase: try require("ldap.group_base"), groupFilter: try require("ldap.group_filter"),
-            timeout: try int("ldap.timeout_seconds"))
+            timeout: try int("ldap.timeout_seconds"), startTLS: try bool("ldap.start_tls"), caFile: string("ldap.ca_file"),
+            verifyCertificate: try bool("ldap.verify_certificate"), maxConcurrentOperations: try int("ldap.max_concurrent_operations"))
     }
 
     /// For the start-up log line: every setting, secrets redacted.

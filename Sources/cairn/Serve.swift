@@ -37,12 +37,16 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: databaseURL.configuration, backgroundLogger: logger)
         let database = Database(client: client)
         let adminGroup = settings.string("auth.platform_admin_group").map(DistinguishedName.init)
+        let directory = CachingDirectory(
+            LDAPDirectory(configuration: try settings.ldapConfiguration()), ttl: .seconds(try settings.int("ldap.cache_ttl_seconds")))
         let dependencies = Dependencies(
             tenants: PostgresTenantStore(database: database),
             registry: PostgresRegistryStore(database: database),
-            directory: LDAPDirectory(configuration: try settings.ldapConfiguration()),
+            tokens: PostgresTokenStore(database: database),
+            directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
-            platformAdminGroup: adminGroup)
+            platformAdminGroup: adminGroup,
+            tokenMaxLifetime: .seconds(try settings.int("auth.token_max_days") * 86_400))
         let app = buildApplication(
             dependencies, http: HTTPSettings(host: try settings.require("http.host"), port: try settings.int("http.port")),
             services: [client], logger: logger)

@@ -43,13 +43,17 @@ struct APIHarness {
     let db: TestDatabase
     let dependencies: Dependencies
 
-    static func make() async throws -> APIHarness {
+    /// The app as `cairn serve` wires it, with a directory cache of `cacheTTL` and the given directory settings.
+    static func make(
+        cacheTTL: Duration = .seconds(60), ldap: LDAPConfiguration? = nil,
+        userThrottle: LoginThrottle.Policy = .init(freeFailures: 5), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000)
+    ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
+        let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
         let dependencies = Dependencies(
-            tenants: db.tenants, registry: db.registry,
-            directory: LDAPDirectory(configuration: try TestEnvironment.ldapConfiguration()),
+            tenants: db.tenants, registry: db.registry, tokens: db.tokens, directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
-            platformAdminGroup: DirectoryFixture.platformAdmins)
+            platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)
         return APIHarness(db: db, dependencies: dependencies)
     }
 

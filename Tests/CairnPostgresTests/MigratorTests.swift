@@ -10,7 +10,6 @@ import Testing
     /// A scratch database owned by cairn_owner, created and dropped through the superuser connection.
     private func withScratchDatabase(_ body: (DatabaseURL) async throws -> Void) async throws {
         let superuser = try TestEnvironment.superuserURL()
-        let owner = try TestEnvironment.migrationURL()
         let name = "cairn_scratch_\(UUID().uuidString.prefix(8).lowercased())"
         let logger = Logger(label: "cairn.test.migrator")
         let admin = try await PostgresConnection.connect(configuration: try superuser.connectionConfiguration(), id: 99, logger: logger)
@@ -20,13 +19,12 @@ import Testing
             url.path = "/" + name
             try await body(try DatabaseURL(url.string!))
         } catch {
-            try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+            _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
             try? await admin.close()
             throw error
         }
         try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
         try await admin.close()
-        _ = owner
     }
 
     @Test func migratingTwiceAppliesEverythingOnceThenNothing() async throws {

@@ -27,6 +27,7 @@ public final class TestDatabase: Sendable {
 
     public var tenants: PostgresTenantStore { PostgresTenantStore(database: database) }
     public var registry: PostgresRegistryStore { PostgresRegistryStore(database: database) }
+    public var tokens: PostgresTokenStore { PostgresTokenStore(database: database) }
 
     /// A new tenant with a unique slug and the standard group bindings: tests isolate through RLS, not cleanup.
     public func makeTenant(_ prefix: String = "t", bindings: [RoleBinding] = DirectoryFixture.standardBindings) async throws -> Tenant {

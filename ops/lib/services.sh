@@ -83,9 +83,13 @@ bootstrap_database() {
 
 pg_port() { sed -n 's/^port = \([0-9]*\)$/\1/p' "$1/pg/postgresql.conf" | tail -1; }
 
-# start_slapd DIR PORT: a private slapd with its own cn=config in DIR/ldap, data loaded from ops/ldap/directory.ldif.
+# start_slapd INSTANCE_DIR PORT [TLS_PORT CERT_DIR]: a private slapd with its own cn=config, data loaded from
+# ops/ldap/directory.ldif. With TLS_PORT it also serves ldaps:// there and StartTLS on PORT, with CERT_DIR's
+# server certificate (see make_test_certificates).
 start_slapd() {
-    local dir="$1" port="$2" ldap="$1/ldap"
+    local ldap="$1" port="$2" tls_port="${3:-}" certs="${4:-}"
+    local urls="ldap://127.0.0.1:$port/"
+    [ -n "$tls_port" ] && urls="$urls ldaps://127.0.0.1:$tls_port/"
     if [ ! -d "$ldap/slapd.d" ]; then
         rm -rf "$ldap"
         mkdir -p "$ldap/slapd.d" "$ldap/data"
@@ -94,23 +98,44 @@ start_slapd() {
         sed -e "s#@DIR@#$ldap#g" -e "s#@SUFFIX@#$CAIRN_LDAP_SUFFIX#g" -e "s#@ROOTPW@#$root_pw#g" \
             -e "s#@SERVICE_DN@#$CAIRN_LDAP_SERVICE_DN#g" \
             "$CAIRN_ROOT/ops/ldap/config.ldif" > "$ldap/config.ldif"
+        if [ -n "$tls_port" ]; then
+            sed -i "s#^olcLogLevel: none#olcLogLevel: none\nolcTLSCACertificateFile: $certs/ca.pem\nolcTLSCertificateFile: $certs/server.pem\nolcTLSCertificateKeyFile: $certs/server.key#" "$ldap/config.ldif"
+        fi
         slapadd -n0 -F "$ldap/slapd.d" -l "$ldap/config.ldif" >/dev/null 2>&1
         chown -R openldap:openldap "$ldap"
-        _slapd_up "$ldap" "$port"
+        _slapd_up "$ldap" "$port" "$urls"
         service_hash="$(slappasswd -s "$CAIRN_LDAP_SERVICE_PASSWORD")"
         _hash_passwords < "$CAIRN_ROOT/ops/ldap/directory.ldif" | sed -e "s#@SERVICE_PASSWORD@#$service_hash#" \
             | ldapadd -x -H "ldap://127.0.0.1:$port/" -D "cn=admin,$CAIRN_LDAP_SUFFIX" \
                 -w "$CAIRN_LDAP_SERVICE_PASSWORD-root" >/dev/null
     else
-        _slapd_up "$ldap" "$port"
+        _slapd_up "$ldap" "$port" "$urls"
     fi
-    log "slapd on 127.0.0.1:$port (data $ldap)"
+    printf '%s\n' "$urls" > "$ldap/urls"
+    log "slapd on $urls (data $ldap)"
+}
+
+# make_test_certificates DIR: a throwaway CA, a server certificate it signs for IP 127.0.0.1 only (so a client
+# that connects as "localhost" sees a host name mismatch), and a second, unrelated CA.
+make_test_certificates() {
+    local dir="$1"
+    [ -f "$dir/server.pem" ] && return 0
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Cairn Test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Some Other CA" -keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+    chown -R openldap:openldap "$dir"
+    chmod 600 "$dir/server.key"
+    chmod 755 "$dir"
 }
 
 _slapd_up() {
-    local ldap="$1" port="$2"
+    local ldap="$1" port="$2" urls="$3"
     if [ -f "$ldap/slapd.pid" ] && kill -0 "$(cat "$ldap/slapd.pid")" 2>/dev/null; then return 0; fi
-    runuser -u openldap -- /usr/sbin/slapd -F "$ldap/slapd.d" -h "ldap://127.0.0.1:$port/"
+    runuser -u openldap -- /usr/sbin/slapd -F "$ldap/slapd.d" -h "$urls"
     local i
     for i in $(seq 1 100); do
         ldapsearch -x -H "ldap://127.0.0.1:$port/" -b "" -s base >/dev/null 2>&1 && return 0
@@ -133,7 +158,7 @@ _hash_passwords() {
 }
 
 stop_slapd() {
-    local pidfile="$1/ldap/slapd.pid" pid i
+    local pidfile="$1/slapd.pid" pid i
     [ -f "$pidfile" ] || return 0
     pid="$(cat "$pidfile")"
     kill -TERM "$pid" 2>/dev/null || return 0

@@ -9,20 +9,31 @@ public import ServiceLifecycle
 public struct Dependencies: Sendable {
     public var tenants: any TenantStore
     public var registry: any RegistryStore
+    public var tokens: any TokenStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
     public var platformAdminGroup: DistinguishedName?
+    public var tokenMaxLifetime: Duration
+    public var userThrottle: LoginThrottle.Policy
+    public var addressThrottle: LoginThrottle.Policy
 
     public init(
-        tenants: any TenantStore, registry: any RegistryStore, directory: any Directory,
-        databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?
+        tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, directory: any Directory,
+        databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
+        tokenMaxLifetime: Duration = .seconds(90 * 86_400),
+        userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
+        addressThrottle: LoginThrottle.Policy = .init(freeFailures: 20, baseDelay: .seconds(1), maxDelay: .seconds(60))
     ) {
         self.tenants = tenants
         self.registry = registry
+        self.tokens = tokens
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
+        self.tokenMaxLifetime = tokenMaxLifetime
+        self.userThrottle = userThrottle
+        self.addressThrottle = addressThrottle
     }
 }
 
@@ -44,18 +55,28 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
 
     router.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     router.get("readyz") { _, context in
-        let database = await dependencies.databaseReady(context.logger)
+        async let database = dependencies.databaseReady(context.logger)
+        async let directory = dependencies.directory.isHealthy(logger: context.logger)
+        let (databaseUp, directoryUp) = await (database, directory)
+        let ready = databaseUp && directoryUp
         return try Response.json(
-            ["status": database ? "ready" : "unavailable", "database": database ? "ok" : "unreachable"],
-            status: database ? .ok : .serviceUnavailable)
+            [
+                "status": ready ? "ready" : "unavailable", "database": databaseUp ? "ok" : "unreachable",
+                "directory": directoryUp ? "ok" : "unreachable",
+            ],
+            status: ready ? .ok : .serviceUnavailable)
     }
     router.get("api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 
-    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(directory: dependencies.directory))
+    let throttles = LoginThrottles(user: dependencies.userThrottle, address: dependencies.addressThrottle)
+    let api = router.group("api/v1").add(
+        middleware: AuthenticationMiddleware(
+            directory: dependencies.directory, tenants: dependencies.tenants, tokens: dependencies.tokens, throttles: throttles))
     let routes = APIRoutes(group: api, tenants: dependencies.tenants, platformAdminGroup: dependencies.platformAdminGroup)
     routes.addTenantRoutes(tenants: dependencies.tenants)
     routes.addModelRoutes(registry: dependencies.registry)
     routes.addVersionRoutes(registry: dependencies.registry)
+    routes.addTokenRoutes(tokens: dependencies.tokens, maxLifetime: dependencies.tokenMaxLifetime)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -6,10 +6,13 @@ public struct CairnRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware` for every route under /api/v1.
     public var principal: Principal?
+    /// The peer's IP address, for throttling failed logins ("unknown" when the transport has none).
+    public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Bodies of the JSON API are small documents; artifacts stream through their own routes.

@@ -36,6 +36,7 @@ extension CairnError {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(ErrorBody(errorCode: code.rawValue, message: message))) ?? Data()

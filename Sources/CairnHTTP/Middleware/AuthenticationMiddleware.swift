@@ -4,18 +4,61 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Requires HTTP Basic credentials, checked against the directory, on every route it wraps.
+/// Requires credentials on every route it wraps: HTTP Basic (checked against the directory) or an API token
+/// (`Authorization: Bearer cairn_…`, acting for its owner with the owner's current groups). Failed attempts are
+/// throttled per user name and per client address.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     let directory: any Directory
+    let tenants: any TenantStore
+    let tokens: any TokenStore
+    let throttles: LoginThrottles
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { throw CairnError.unauthenticated }
-        let credentials = try Self.basicCredentials(header)
         var context = context
-        context.principal = try await directory.authenticate(credentials, logger: context.logger)
-        context.logger[metadataKey: "cairn.user"] = "\(credentials.username)"
+        let principal: Principal
+        if header.lowercased().hasPrefix("bearer ") {
+            principal = try await bearer(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), context: context)
+        } else {
+            principal = try await basic(header, context: context)
+        }
+        context.principal = principal
+        context.logger[metadataKey: "cairn.user"] = "\(principal.username)"
+        if let token = principal.token { context.logger[metadataKey: "cairn.token"] = "\(token.tokenID)" }
         return try await next(request, context)
+    }
+
+    private func basic(_ header: String, context: Context) async throws -> Principal {
+        let credentials = try Self.basicCredentials(header)
+        try await throttles.admit(username: credentials.username, address: context.clientAddress)
+        do {
+            let principal = try await directory.authenticate(credentials, logger: context.logger)
+            await throttles.succeeded(username: credentials.username)
+            return principal
+        } catch let error as CairnError where error.code == .unauthenticated {
+            await throttles.failed(username: credentials.username, address: context.clientAddress)
+            throw error
+        }
+    }
+
+    private func bearer(_ token: String, context: Context) async throws -> Principal {
+        try await throttles.admit(username: nil, address: context.clientAddress)
+        do {
+            let credential = try TokenCredential(parsing: token)
+            guard let tenant = try await tenants.tenant(slug: credential.tenant, logger: context.logger),
+                let stored = try await tokens.verify(credential, tenantID: tenant.id, logger: context.logger)
+            else { throw CairnError.unauthenticated }
+            guard stored.isUsable(at: Date()) else {
+                context.logger.info("refused a revoked or expired token", metadata: ["cairn.token": "\(stored.id)"])
+                throw CairnError.unauthenticated
+            }
+            let owner = try await directory.lookup(username: stored.owner, logger: context.logger)
+            return owner.with(token: TokenGrant(tokenID: stored.id, tenantID: tenant.id, role: stored.role))
+        } catch let error as CairnError where error.code == .unauthenticated {
+            await throttles.failed(username: nil, address: context.clientAddress)
+            throw error
+        }
     }
 
     static func basicCredentials(_ header: String) throws(CairnError) -> Credentials {

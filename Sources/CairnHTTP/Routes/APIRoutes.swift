@@ -16,8 +16,9 @@ final class APIRoutes: @unchecked Sendable {
         self.platformAdminGroup = platformAdminGroup
     }
 
+    /// Platform administration is a person's right; an API token never carries it.
     func isPlatformAdmin(_ principal: Principal) -> Bool {
-        platformAdminGroup.map(principal.groups.contains) ?? false
+        principal.token == nil && (platformAdminGroup.map(principal.groups.contains) ?? false)
     }
 
     /// A route outside any tenant (`.authenticated` or `.platformAdmin`).
@@ -58,12 +59,11 @@ final class APIRoutes: @unchecked Sendable {
     private func tenantScope(context: CairnRequestContext, principal: Principal) async throws -> TenantScope {
         let raw = try context.parameters.require("tenant")
         let slug = try TenantSlug(raw)
-        let admin = isPlatformAdmin(principal)
         guard let tenant = try await tenants.tenant(slug: slug, logger: context.logger) else {
             throw CairnError.notFound("Tenant '\(slug)' not found.")
         }
         let role = try await tenants.role(groups: principal.groups, tenantID: tenant.id, logger: context.logger)
-        let access = TenantAccess(role: role, isPlatformAdmin: admin)
+        let access = TenantAccess(principal: principal, tenantID: tenant.id, boundRole: role, platformAdminGroup: platformAdminGroup)
         guard access.canSeeTenant else { throw CairnError.notFound("Tenant '\(slug)' not found.") }
         return TenantScope(tenant: tenant, principal: principal, access: access)
     }

@@ -23,8 +23,11 @@ extension APIRoutes {
                             TenantDTO(tenant, role: roles.first { $0.tenant.id == tenant.id }?.role)
                         }))
             }
-            let visible = try await store.tenantRoles(groups: principal.groups, logger: context.logger)
-            return try .json(TenantListDTO(tenants: visible.map { TenantDTO($0.tenant, role: $0.role) }))
+            let visible = try await store.tenantRoles(groups: principal.groups, logger: context.logger).compactMap { entry in
+                let access = TenantAccess(principal: principal, tenantID: entry.tenant.id, boundRole: entry.role, platformAdminGroup: nil)
+                return access.role.map { TenantDTO(entry.tenant, role: $0) }
+            }
+            return try .json(TenantListDTO(tenants: visible))
         }
 
         add(.get, "tenants/{tenant}/role-bindings", access: .tenantBindings) { _, context, scope in

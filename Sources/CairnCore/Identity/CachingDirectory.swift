@@ -1,0 +1,63 @@
+import Crypto
+public import Foundation
+public import Logging
+
+/// Remembers successful directory answers for at most `ttl`, so a request does not cost three LDAP round trips,
+/// while a person removed from a group loses the role within `ttl`. Passwords are never kept: a cached login holds
+/// an HMAC of the password under a key that lives only in this process. Failures are never cached.
+public actor CachingDirectory: Directory {
+    private struct Entry {
+        let principal: Principal
+        let verifier: Data?
+        let expires: Date
+    }
+
+    private let base: any Directory
+    private let ttl: TimeInterval
+    private let now: @Sendable () -> Date
+    private let key = SymmetricKey(size: .bits256)
+    private var logins: [String: Entry] = [:]
+    private var lookups: [String: Entry] = [:]
+
+    public init(_ base: any Directory, ttl: Duration, now: @escaping @Sendable () -> Date = Date.init) {
+        self.base = base
+        self.ttl = TimeInterval(ttl.components.seconds) + TimeInterval(ttl.components.attoseconds) / 1e18
+        self.now = now
+    }
+
+    public func authenticate(_ credentials: Credentials, logger: Logger) async throws -> Principal {
+        let credentials = try credentials.validated()
+        let verifier = Data(HMAC<SHA256>.authenticationCode(for: Data(credentials.password.utf8), using: key))
+        if let entry = logins[credentials.username], entry.expires > now(), entry.verifier == verifier {
+            return entry.principal
+        }
+        do {
+            let principal = try await base.authenticate(credentials, logger: logger)
+            let entry = Entry(principal: principal, verifier: verifier, expires: now().addingTimeInterval(ttl))
+            logins[credentials.username] = entry
+            lookups[credentials.username] = Entry(principal: principal, verifier: nil, expires: entry.expires)
+            return principal
+        } catch {
+            logins[credentials.username] = nil
+            throw error
+        }
+    }
+
+    public func lookup(username: String, logger: Logger) async throws -> Principal {
+        if let entry = lookups[username], entry.expires > now() { return entry.principal }
+        let principal = try await base.lookup(username: username, logger: logger)
+        lookups[username] = Entry(principal: principal, verifier: nil, expires: now().addingTimeInterval(ttl))
+        if lookups.count > 50_000 { evictExpired() }
+        return principal
+    }
+
+    public func isHealthy(logger: Logger) async -> Bool {
+        await base.isHealthy(logger: logger)
+    }
+
+    private func evictExpired() {
+        let now = now()
+        logins = logins.filter { $0.value.expires > now }
+        lookups = lookups.filter { $0.value.expires > now }
+    }
+}
