@@ -46,7 +46,9 @@ struct APIHarness {
     /// The app as `cairn serve` wires it, with a directory cache of `cacheTTL` and the given directory settings.
     static func make(
         cacheTTL: Duration = .seconds(60), ldap: LDAPConfiguration? = nil,
-        userThrottle: LoginThrottle.Policy = .init(freeFailures: 5), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000)
+        // Lenient by default: suites that send wrong passwords on purpose must not trip it; the throttle's own
+        // tests pass strict policies.
+        userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000)
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
@@ -70,16 +72,26 @@ struct APIClient: Sendable {
 
     /// `user` nil sends no credentials; the password defaults to the fixture's.
     func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, password: String? = nil, body: String? = nil) async throws -> Reply {
-        var headers = HTTPFields()
-        if let user {
-            let secret = password ?? DirectoryFixture.passwords[user] ?? ""
-            headers[.authorization] = "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()
+        let authorization = user.map { user in
+            "Basic " + Data("\(user):\(password ?? DirectoryFixture.passwords[user] ?? "")".utf8).base64EncodedString()
         }
+        return try await send(method, path, authorization: authorization, body: body)
+    }
+
+    /// A request with `Authorization: Bearer <token>`.
+    func bearer(_ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil) async throws -> Reply {
+        try await send(method, path, authorization: "Bearer \(token)", body: body)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, authorization: String?, body: String?) async throws -> Reply {
+        var headers = HTTPFields()
+        if let authorization { headers[.authorization] = authorization }
         if body != nil { headers[.contentType] = "application/json" }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let text = String(buffer: response.body)
         return Reply(
-            status: response.status, headers: response.headers, text: text, json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
+            status: response.status, headers: response.headers, text: text,
+            json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
     }
 
     func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, json: JSONValue) async throws -> Reply {

@@ -12,7 +12,9 @@ import Testing
 @Suite struct AuthorizationMatrixTests {
     private static func concrete(_ path: String, tenant: String) -> String {
         path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{model}", with: "m")
-            .replacingOccurrences(of: "{version}", with: "1").replacingOccurrences(of: "/compare", with: "/compare?versions=1,2")
+            .replacingOccurrences(of: "{version}", with: "1")
+            .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10").replacingOccurrences(
+                of: "/compare", with: "/compare?versions=1,2")
     }
 
     private static func sampleBody(_ endpoint: Endpoint) -> String? {
@@ -20,6 +22,7 @@ import Testing
         case (.post, "/api/v1/tenants"): #"{"slug":"never-created","display_name":"x"}"#
         case (.put, _): #"{"role_bindings":[]}"#
         case (.post, let p) where p.hasSuffix("/models"): #"{"name":"never-created"}"#
+        case (.post, let p) where p.hasSuffix("/tokens"): #"{"name":"never-created","role":"reader"}"#
         case (.post, _), (.patch, _): #"{"description":"x"}"#
         default: nil
         }
@@ -111,12 +114,15 @@ import Testing
         #expect(try await db.tenants.tenant(slug: try TenantSlug("never-created"), logger: db.logger) == nil)
     }
 
-    /// The policy: reads need reader, writes contributor, role bindings admin; only tenant creation is platform-wide.
+    /// The policy: reads need reader, writes contributor, role bindings admin; tokens are everyone's own (their
+    /// handlers keep people to their own tokens); only tenant creation is platform-wide.
     @Test func declaredAccessFollowsThePolicy() async throws {
         let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
+            } else if endpoint.path.contains("/tokens") {
+                #expect(endpoint.access == .tenant(.reader), "\(endpoint)")
             } else if endpoint.method == .get {
                 #expect(endpoint.access == .tenant(.reader), "\(endpoint)")
             } else if case .tenant(let role) = endpoint.access {

@@ -76,6 +76,12 @@ import Testing
             try Self.expect(version.json, matches: "ModelVersion", in: doc)
             try Self.expect(version.json?["lineage"], matches: "Lineage", in: doc)
 
+            let tokenExample = try #require(try Self.schema("CreateToken", in: doc)["example"])
+            let token = try await api.call(.post, "\(base)/tokens", as: "alice", json: tokenExample)
+            #expect(token.status == .created, "\(token.text)")
+            try Self.expect(token.json, matches: "CreatedToken", in: doc)
+            try Self.expect(token.json?["token"], matches: "Token", in: doc)
+
             let bindingsExample = try #require(try Self.schema("RoleBindings", in: doc)["example"])
             #expect(try await api.call(.put, "\(base)/role-bindings", as: "pat", json: bindingsExample).status == .ok)
 

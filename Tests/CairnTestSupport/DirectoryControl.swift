@@ -47,7 +47,13 @@ public enum DirectoryControl {
         public static func start() throws {
             let dir = try directory
             let urls = try String(contentsOfFile: dir + "/urls", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            try run("/usr/sbin/runuser", ["-u", "openldap", "--", "/usr/sbin/slapd", "-F", dir + "/slapd.d", "-h", urls])
+            // slapd daemonises: the shell points its output at /dev/null so the daemon holds no pipe of ours.
+            try run(
+                "/bin/sh",
+                [
+                    "-c", "exec /usr/sbin/runuser -u openldap -- /usr/sbin/slapd -F \"$0\" -h \"$1\" </dev/null >/dev/null 2>&1", dir + "/slapd.d",
+                    urls,
+                ])
             for _ in 0..<100 {
                 if (try? run("/usr/bin/ldapsearch", ["-x", "-H", try url, "-b", "", "-s", "base"])) != nil { return }
                 usleep(50_000)
@@ -56,23 +62,46 @@ public enum DirectoryControl {
         }
     }
 
+    /// Runs a program to completion with posix_spawn and waitpid (Foundation's Process can hang on Linux when
+    /// called repeatedly from concurrent tests). Standard output and error are returned; a non-zero exit throws.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        var output: [Int32] = [0, 0]
+        var stdin: [Int32] = [0, 0]
+        guard pipe(&output) == 0, pipe(&stdin) == 0 else { throw TestSetupError("pipe failed") }
+        // Only the dup2'd copies may reach the child (and a daemon it starts).
+        for fd in output + stdin { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(stdin[0])
+        close(output[1])
+        if let input, spawned == 0 {
+            let bytes = Array(input.utf8)
+            _ = bytes.withUnsafeBytes { write(stdin[1], $0.baseAddress, $0.count) }
+        }
+        close(stdin[1])
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(output[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+        }
+        close(output[0])
+        guard spawned == 0 else { throw TestSetupError("could not start \(executable): \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw TestSetupError("\(executable) failed (\(process.terminationStatus)): \(text)") }
+        let exitCode = (status >> 8) & 0xff
+        guard status & 0x7f == 0, exitCode == 0 else { throw TestSetupError("\(executable) failed (\(status)): \(text)") }
         return text
     }
 }
