@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
             tenants: PostgresTenantStore(database: database),
             registry: PostgresRegistryStore(database: database),
             tokens: PostgresTokenStore(database: database),
+            audit: PostgresAuditStore(database: database),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

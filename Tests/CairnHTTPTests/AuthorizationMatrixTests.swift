@@ -114,13 +114,15 @@ import Testing
         #expect(try await db.tenants.tenant(slug: try TenantSlug("never-created"), logger: db.logger) == nil)
     }
 
-    /// The policy: reads need reader, writes contributor, role bindings admin; tokens are everyone's own (their
+    /// The policy: reads need reader (the audit trail approver), writes contributor, role bindings admin; tokens are everyone's own (their
     /// handlers keep people to their own tokens); only tenant creation is platform-wide.
     @Test func declaredAccessFollowsThePolicy() async throws {
         let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
+            } else if endpoint.path.hasSuffix("/audit") {
+                #expect(endpoint.access == .tenant(.approver), "\(endpoint)")
             } else if endpoint.path.contains("/tokens") {
                 #expect(endpoint.access == .tenant(.reader), "\(endpoint)")
             } else if endpoint.method == .get {

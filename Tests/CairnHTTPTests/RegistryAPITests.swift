@@ -204,3 +204,41 @@ import Testing
         }
     }
 }
+
+@Suite struct AuditAPITests {
+    @Test func approversReadTheTrailFilteredAndAsJSONLines() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("audit-api")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            #expect(try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"scored"}"#).status == .created)
+            #expect(try await api.call(.post, "\(base)/models/scored/versions", as: "bob", body: "{}").status == .created)
+            #expect(try await api.call(.patch, "\(base)/models/scored", as: "alice", body: #"{"description":"v2"}"#).status == .ok)
+
+            let all = try await api.call(.get, "\(base)/audit", as: "dave")
+            #expect(all.status == .ok, "\(all.text)")
+            let actions = all.json?["entries"]?.array?.compactMap { $0["action"]?.string }
+            #expect(actions == ["registered_model.updated", "model_version.created", "registered_model.created", "tenant.created"])
+            #expect(all.json?["entries"]?[0]?["before"]?["description"]?.string == "")
+            #expect(all.json?["entries"]?[0]?["after"]?["description"]?.string == "v2")
+            #expect(all.json?["entries"]?[0]?["request_id"]?.string?.isEmpty == false)
+
+            let bobs = try await api.call(.get, "\(base)/audit?actor=bob", as: "dave")
+            #expect(bobs.json?["entries"]?.array?.compactMap { $0["object_id"]?.string } == ["scored/1"])
+            let model = try await api.call(.get, "\(base)/audit?object=registered_model:scored", as: "erin")
+            #expect(model.json?["entries"]?.array?.count == 2)
+
+            let paged = try await api.call(.get, "\(base)/audit?max_results=3", as: "dave")
+            let token = try #require(paged.json?["next_page_token"]?.string)
+            let rest = try await api.call(.get, "\(base)/audit?max_results=3&page_token=\(token)", as: "dave")
+            #expect(rest.json?["entries"]?.array?.compactMap { $0["action"]?.string } == ["tenant.created"])
+            #expect(try await api.call(.get, "\(base)/audit?actor=bob&page_token=\(token)", as: "dave").status == .badRequest)
+
+            let lines = try await api.call(.get, "\(base)/audit?format=jsonl", as: "dave")
+            #expect(lines.headers[.contentType] == "application/x-ndjson")
+            let parsed = lines.text.split(separator: "\n").compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            #expect(parsed.count == 4)
+            #expect(try await api.call(.get, "\(base)/audit?since=yesterday", as: "dave").status == .badRequest)
+        }
+    }
+}

@@ -34,7 +34,7 @@ public final class TestDatabase: Sendable {
         let suffix = UUID().uuidString.lowercased().prefix(12)
         let slug = try TenantSlug("\(prefix.prefix(40))-\(suffix)")
         return try await tenants.createTenant(
-            try NewTenant(slug: slug, displayName: "Test \(slug)", settings: [:]), bindings: bindings, by: "test", logger: logger)
+            try NewTenant(slug: slug, displayName: "Test \(slug)", settings: [:]), bindings: bindings, by: Actor(username: "test"), logger: logger)
     }
 
     private actor Gate {

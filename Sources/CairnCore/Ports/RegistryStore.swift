@@ -3,19 +3,19 @@ public import Logging
 
 /// Registered models and their versions, always within one tenant.
 public protocol RegistryStore: Sendable {
-    func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: String, logger: Logger) async throws -> RegisteredModel
+    func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> RegisteredModel
     func model(named name: String, in tenant: Tenant, logger: Logger) async throws -> RegisteredModel
     func listModels(nameLike: String?, maxResults: Int, pageToken: String?, in tenant: Tenant, logger: Logger) async throws -> ModelPage
-    func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> RegisteredModel
-    func deleteModel(named name: String, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    func deleteModel(named name: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
 
-    func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> ModelVersion
     func version(_ version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> ModelVersion
-    func updateVersion(_ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: String, logger: Logger)
+    func updateVersion(_ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: Actor, logger: Logger)
         async throws -> ModelVersion
-    func deleteVersion(_ version: Int, of modelName: String, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    func deleteVersion(_ version: Int, of modelName: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
     func searchVersions(_ query: VersionQuery, in tenant: Tenant, logger: Logger) async throws -> VersionPage
     /// The versions in the order asked; a missing one is `RESOURCE_DOES_NOT_EXIST`.
     func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion]

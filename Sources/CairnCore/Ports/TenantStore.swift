@@ -2,12 +2,12 @@ public import Foundation
 public import Logging
 
 public protocol TenantStore: Sendable {
-    func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: String, logger: Logger) async throws -> Tenant
+    func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: Actor, logger: Logger) async throws -> Tenant
     func tenant(slug: TenantSlug, logger: Logger) async throws -> Tenant?
     func allTenants(logger: Logger) async throws -> [Tenant]
     /// Every tenant where one of `groups` is bound, with the highest role bound.
     func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)]
     func role(groups: Set<DistinguishedName>, tenantID: UUID, logger: Logger) async throws -> Role?
     func roleBindings(tenantID: UUID, logger: Logger) async throws -> [RoleBinding]
-    func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, logger: Logger) async throws -> [RoleBinding]
+    func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: Actor, logger: Logger) async throws -> [RoleBinding]
 }

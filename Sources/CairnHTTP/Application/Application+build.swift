@@ -10,6 +10,7 @@ public struct Dependencies: Sendable {
     public var tenants: any TenantStore
     public var registry: any RegistryStore
     public var tokens: any TokenStore
+    public var audit: any AuditStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -19,7 +20,7 @@ public struct Dependencies: Sendable {
     public var addressThrottle: LoginThrottle.Policy
 
     public init(
-        tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, directory: any Directory,
+        tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore, directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
@@ -28,6 +29,7 @@ public struct Dependencies: Sendable {
         self.tenants = tenants
         self.registry = registry
         self.tokens = tokens
+        self.audit = audit
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -77,6 +79,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addModelRoutes(registry: dependencies.registry)
     routes.addVersionRoutes(registry: dependencies.registry)
     routes.addTokenRoutes(tokens: dependencies.tokens, maxLifetime: dependencies.tokenMaxLifetime)
+    routes.addAuditRoutes(audit: dependencies.audit)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -65,6 +65,6 @@ final class APIRoutes: @unchecked Sendable {
         let role = try await tenants.role(groups: principal.groups, tenantID: tenant.id, logger: context.logger)
         let access = TenantAccess(principal: principal, tenantID: tenant.id, boundRole: role, platformAdminGroup: platformAdminGroup)
         guard access.canSeeTenant else { throw CairnError.notFound("Tenant '\(slug)' not found.") }
-        return TenantScope(tenant: tenant, principal: principal, access: access)
+        return TenantScope(tenant: tenant, principal: principal, access: access, requestID: context.id)
     }
 }

@@ -8,7 +8,8 @@ extension APIRoutes {
             let body = try await JSONBody.decode(CreateTenantBody.self, from: request, context: context)
             let tenant = try NewTenant(slug: try TenantSlug(body.slug), displayName: body.displayName, settings: body.settings ?? [:])
             let bindings = try (body.roleBindings ?? []).map { dto throws(CairnError) in try dto.validated() }.validated()
-            let created = try await store.createTenant(tenant, bindings: bindings, by: principal.username, logger: context.logger)
+            let created = try await store.createTenant(
+                tenant, bindings: bindings, by: Actor(username: principal.username, requestID: context.id), logger: context.logger)
             context.logger.info("tenant created", metadata: ["cairn.tenant": "\(created.slug)"])
             return try .json(TenantDTO(created, role: bindings.role(for: principal.groups)), status: .created)
         }

@@ -6,7 +6,8 @@ public struct TenantScope: Sendable {
     public let tenant: Tenant
     public let principal: Principal
     public let access: TenantAccess
+    public let requestID: String
 
-    /// Recorded as created_by / updated_by.
-    public var actor: String { principal.username }
+    /// Recorded as created_by / updated_by and in the audit log.
+    public var actor: Actor { Actor(username: principal.username, requestID: requestID) }
 }

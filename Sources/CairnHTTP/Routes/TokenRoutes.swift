@@ -8,7 +8,7 @@ extension APIRoutes {
     /// manage tokens, so a leaked token cannot extend itself.
     func addTokenRoutes(tokens store: any TokenStore, maxLifetime: Duration) {
         add(.get, "tenants/{tenant}/tokens", access: .tenant(.reader)) { _, context, scope in
-            let owner = scope.access.role == .admin ? nil : scope.actor
+            let owner = scope.access.role == .admin ? nil : scope.actor.username
             let tokens = try await store.tokens(ownedBy: owner, in: scope.tenant, logger: context.logger)
             return try .json(TokenListDTO(tokens: tokens.map(TokenDTO.init)))
         }
@@ -25,7 +25,7 @@ extension APIRoutes {
                 name: body.name, role: role, expiresAt: expiresAt, creatorRole: scope.access.role ?? .reader, now: Date(),
                 maxLifetime: maxLifetime)
             let minted = MintedToken(tenant: scope.tenant.slug)
-            let token = try await store.createToken(new, minted: minted, owner: scope.actor, in: scope.tenant, logger: context.logger)
+            let token = try await store.createToken(new, minted: minted, by: scope.actor, in: scope.tenant, logger: context.logger)
             context.logger.info("token created", metadata: ["cairn.token": "\(token.id)", "cairn.role": "\(token.role.rawValue)"])
             return try .json(CreatedTokenDTO(token: TokenDTO(token), secret: minted.secret), status: .created)
         }
@@ -33,7 +33,7 @@ extension APIRoutes {
         add(.delete, "tenants/{tenant}/tokens/{token}", access: .tenant(.reader)) { _, context, scope in
             try Self.refuseTokenCallers(scope)
             guard let id = UUID(uuidString: try context.pathParameter("token")) else { throw CairnError.notFound("Token not found.") }
-            let owner = scope.access.role == .admin ? nil : scope.actor
+            let owner = scope.access.role == .admin ? nil : scope.actor.username
             let token = try await store.revokeToken(id: id, ownedBy: owner, by: scope.actor, in: scope.tenant, logger: context.logger)
             context.logger.info("token revoked", metadata: ["cairn.token": "\(token.id)"])
             return try .json(TokenDTO(token))

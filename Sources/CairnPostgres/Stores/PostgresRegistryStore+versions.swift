@@ -22,7 +22,7 @@ extension PostgresRegistryStore {
         cairn.model_versions v JOIN cairn.registered_models m ON m.tenant_id = v.tenant_id AND m.id = v.model_id
         """
 
-    public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> ModelVersion
     {
         let hyperparameters = try JSONText.encode(version.hyperparameters)
@@ -32,7 +32,7 @@ extension PostgresRegistryStore {
             // The row lock on the model serialises concurrent registrations; the counter never goes back.
             let claimed = try await connection.query(
                 """
-                UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = \(actor)
+                UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = \(actor.username)
                 WHERE name = \(ModelName.lookupForm(modelName))
                 RETURNING id, next_version - 1
                 """, logger: logger
@@ -48,11 +48,15 @@ extension PostgresRegistryStore {
                     \(tenant.id), \(modelID), \(number), \(version.status.rawValue), \(version.description),
                     \(version.source), \(version.runID), \(version.runLink),
                     \(lineage.codeRepository), \(lineage.codeCommit), \(lineage.datasetURI), \(lineage.datasetVersion), \(lineage.datasetDigest),
-                    \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor), \(actor))
+                    \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor.username), \(actor.username))
                 """, logger: logger)
             try await Self.replaceVersionTags(version.tags, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
             try await Self.upsertMetrics(version.metrics, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
-            return try await Self.version(number, modelID: modelID, on: connection, logger: logger)
+            let created = try await Self.version(number, modelID: modelID, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(action: "model_version.created", objectType: "model_version", objectID: created.auditID, after: created.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return created
         }
     }
 
@@ -81,7 +85,7 @@ extension PostgresRegistryStore {
     }
 
     public func updateVersion(
-        _ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: String, logger: Logger
+        _ version: Int, of modelName: String, _ changes: ModelVersionChanges, in tenant: Tenant, by actor: Actor, logger: Logger
     ) async throws -> ModelVersion {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
@@ -95,7 +99,7 @@ extension PostgresRegistryStore {
                     description = COALESCE(\(changes.description), description),
                     status = COALESCE(\(changes.status?.rawValue), status),
                     status_message = COALESCE(\(changes.statusMessage), status_message),
-                    updated_by = \(actor)
+                    updated_by = \(actor.username)
                 WHERE model_id = \(model.id) AND version = \(version)
                 """, logger: logger)
             if let tags = changes.tags {
@@ -104,11 +108,17 @@ extension PostgresRegistryStore {
             if let metrics = changes.metrics {
                 try await Self.upsertMetrics(metrics, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
             }
-            return try await Self.version(version, modelID: model.id, on: connection, logger: logger)
+            let updated = try await Self.version(version, modelID: model.id, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "model_version.updated", objectType: "model_version", objectID: current.auditID,
+                    before: current.auditJSON, after: updated.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return updated
         }
     }
 
-    public func deleteVersion(_ version: Int, of modelName: String, in tenant: Tenant, by actor: String, logger: Logger) async throws {
+    public func deleteVersion(_ version: Int, of modelName: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
             let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
@@ -116,6 +126,9 @@ extension PostgresRegistryStore {
                 throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is in Production; archive it before deleting it.")
             }
             try await connection.query("DELETE FROM cairn.model_versions WHERE model_id = \(model.id) AND version = \(version)", logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(action: "model_version.deleted", objectType: "model_version", objectID: current.auditID, before: current.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
         }
     }
 

@@ -21,19 +21,23 @@ public struct PostgresRegistryStore: RegistryStore {
                   WHERE a.tenant_id = m.tenant_id AND a.model_id = m.id), '{}')::text AS aliases
         """
 
-    public func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: String, logger: Logger) async throws -> RegisteredModel {
+    public func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> RegisteredModel {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO cairn.registered_models (tenant_id, name, name_key, description, owner, created_by, updated_by)
-                VALUES (\(tenant.id), \(model.name.value), \(model.name.lookalikeKey), \(model.description), \(model.owner), \(actor), \(actor))
+                VALUES (\(tenant.id), \(model.name.value), \(model.name.lookalikeKey), \(model.description), \(model.owner), \(actor.username), \(actor.username))
                 RETURNING id
                 """, logger: logger)
             guard let id = try await rows.decode(UUID.self).first(where: { _ in true }) else {
                 throw CairnError(.internalError, "Model was not created.")
             }
             try await Self.replaceModelTags(model.tags, modelID: id, tenantID: tenant.id, on: connection, logger: logger)
-            return try await Self.model(where: "m.id = $1", id, on: connection, logger: logger)
+            let created = try await Self.model(where: "m.id = $1", id, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(action: "registered_model.created", objectType: "registered_model", objectID: created.name, after: created.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return created
         }
     }
 
@@ -64,7 +68,7 @@ public struct PostgresRegistryStore: RegistryStore {
         }
     }
 
-    public func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: String, logger: Logger) async throws
+    public func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> RegisteredModel
     {
         try await database.withTenant(tenant.id, logger: logger) { connection in
@@ -77,17 +81,23 @@ public struct PostgresRegistryStore: RegistryStore {
                     name_key = COALESCE(\(changes.name?.lookalikeKey), name_key),
                     description = COALESCE(\(changes.description), description),
                     owner = CASE WHEN \(owner)::text IS NULL THEN owner ELSE NULLIF(\(owner), '') END,
-                    updated_by = \(actor)
+                    updated_by = \(actor.username)
                 WHERE id = \(current.id)
                 """, logger: logger)
             if let tags = changes.tags {
                 try await Self.replaceModelTags(tags, modelID: current.id, tenantID: tenant.id, on: connection, logger: logger)
             }
-            return try await Self.model(where: "m.id = $1", current.id, on: connection, logger: logger)
+            let updated = try await Self.model(where: "m.id = $1", current.id, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "registered_model.updated", objectType: "registered_model", objectID: current.name,
+                    before: current.auditJSON, after: updated.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return updated
         }
     }
 
-    public func deleteModel(named name: String, in tenant: Tenant, by actor: String, logger: Logger) async throws {
+    public func deleteModel(named name: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: name, on: connection, logger: logger)
             let production =
@@ -101,6 +111,9 @@ public struct PostgresRegistryStore: RegistryStore {
                     .invalidState, "Model '\(model.name)' has \(production) version(s) in Production; archive them before deleting the model.")
             }
             try await connection.query("DELETE FROM cairn.registered_models WHERE id = \(model.id)", logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(action: "registered_model.deleted", objectType: "registered_model", objectID: model.name, before: model.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
         }
     }
 

@@ -13,18 +13,23 @@ public struct PostgresTenantStore: TenantStore {
     private static let columns = "t.id, t.slug, t.display_name, t.settings::text AS settings, t.created_at, t.created_by"
 
     /// The tenant and its first bindings in one transaction: a tenant never exists without the bindings it was given.
-    public func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: String, logger: Logger) async throws -> Tenant {
+    public func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: Actor, logger: Logger) async throws -> Tenant {
         let settings = try JSONText.encode(tenant.settings)
         return try await database.withoutTenant(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO cairn.tenants AS t (slug, display_name, settings, created_by)
-                VALUES (\(tenant.slug.value), \(tenant.displayName), \(settings)::jsonb, \(actor))
+                VALUES (\(tenant.slug.value), \(tenant.displayName), \(settings)::jsonb, \(actor.username))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             guard let created = try await Self.tenants(from: rows).first else { throw CairnError(.internalError, "Tenant was not created.") }
             try await connection.query("SELECT set_config('app.tenant_id', \(created.id.uuidString), true)", logger: logger)
             try await Self.writeBindings(bindings, tenantID: created.id, by: actor, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "tenant.created", objectType: "tenant", objectID: created.slug.value,
+                    after: .object(["tenant": created.auditJSON, "role_bindings": bindings.auditJSON])),
+                by: actor, tenantID: created.id, on: connection, logger: logger)
             return created
         }
     }
@@ -67,26 +72,34 @@ public struct PostgresTenantStore: TenantStore {
     }
 
     public func roleBindings(tenantID: UUID, logger: Logger) async throws -> [RoleBinding] {
-        try await database.withTenant(tenantID, logger: logger) { connection in
-            var bindings: [RoleBinding] = []
-            for try await (group, role) in try await connection.query(
-                "SELECT group_dn, role FROM cairn.role_bindings ORDER BY group_dn", logger: logger
-            ).decode((String, String).self) {
-                bindings.append(RoleBinding(group: DistinguishedName(group), role: try Role(validating: role)))
-            }
-            return bindings
-        }
+        try await database.withTenant(tenantID, logger: logger) { connection in try await Self.bindings(on: connection, logger: logger) }
     }
 
-    public func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, logger: Logger) async throws -> [RoleBinding] {
+    private static func bindings(on connection: PostgresConnection, logger: Logger) async throws -> [RoleBinding] {
+        var bindings: [RoleBinding] = []
+        for try await (group, role) in try await connection.query(
+            "SELECT group_dn, role FROM cairn.role_bindings ORDER BY group_dn", logger: logger
+        ).decode((String, String).self) {
+            bindings.append(RoleBinding(group: DistinguishedName(group), role: try Role(validating: role)))
+        }
+        return bindings
+    }
+
+    public func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: Actor, logger: Logger) async throws -> [RoleBinding] {
         try await database.withTenant(tenantID, logger: logger) { connection in
+            let before = try await Self.bindings(on: connection, logger: logger)
             try await Self.writeBindings(bindings, tenantID: tenantID, by: actor, on: connection, logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "role_bindings.replaced", objectType: "role_bindings", objectID: tenantID.uuidString.lowercased(),
+                    before: before.auditJSON, after: bindings.auditJSON),
+                by: actor, tenantID: tenantID, on: connection, logger: logger)
         }
         return try await roleBindings(tenantID: tenantID, logger: logger)
     }
 
     /// Makes the tenant's bindings exactly `bindings`; the tenant must already be set on the transaction.
-    private static func writeBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: String, on connection: PostgresConnection, logger: Logger)
+    private static func writeBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger)
         async throws
     {
         let groups = bindings.map(\.group.normalized)
@@ -95,7 +108,7 @@ public struct PostgresTenantStore: TenantStore {
         try await connection.query(
             """
             INSERT INTO cairn.role_bindings (tenant_id, group_dn, role, created_by)
-            SELECT \(tenantID), g, r, \(actor) FROM unnest(\(groups)::text[], \(roles)::text[]) AS b(g, r)
+            SELECT \(tenantID), g, r, \(actor.username) FROM unnest(\(groups)::text[], \(roles)::text[]) AS b(g, r)
             ON CONFLICT (tenant_id, group_dn) DO UPDATE SET role = EXCLUDED.role
                 WHERE cairn.role_bindings.role IS DISTINCT FROM EXCLUDED.role
             """, logger: logger)

@@ -12,15 +12,19 @@ public struct PostgresTokenStore: TokenStore {
 
     private static let columns = "id, name, prefix, owner, role, created_at, expires_at, last_used_at, revoked_at, revoked_by"
 
-    public func createToken(_ token: NewAPIToken, minted: MintedToken, owner: String, in tenant: Tenant, logger: Logger) async throws -> APIToken {
+    public func createToken(_ token: NewAPIToken, minted: MintedToken, by actor: Actor, in tenant: Tenant, logger: Logger) async throws -> APIToken {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO cairn.api_tokens (tenant_id, prefix, secret_hash, name, owner, role, expires_at)
-                VALUES (\(tenant.id), \(minted.prefix), \(minted.hash), \(token.name), \(owner), \(token.role.rawValue), \(token.expiresAt))
+                VALUES (\(tenant.id), \(minted.prefix), \(minted.hash), \(token.name), \(actor.username), \(token.role.rawValue), \(token.expiresAt))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             guard let created = try await Self.tokens(from: rows).first else { throw CairnError(.internalError, "Token was not created.") }
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "api_token.created", objectType: "api_token", objectID: created.id.uuidString.lowercased(), after: created.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return created
         }
     }
@@ -36,15 +40,26 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    public func revokeToken(id: UUID, ownedBy owner: String?, by actor: String, in tenant: Tenant, logger: Logger) async throws -> APIToken {
+    public func revokeToken(id: UUID, ownedBy owner: String?, by actor: Actor, in tenant: Tenant, logger: Logger) async throws -> APIToken {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                UPDATE cairn.api_tokens SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, \(actor))
-                WHERE id = \(id) AND (\(owner)::text IS NULL OR owner = \(owner))
+                SELECT \(unescaped: Self.columns) FROM cairn.api_tokens
+                WHERE id = \(id) AND (\(owner)::text IS NULL OR owner = \(owner)) FOR UPDATE
+                """, logger: logger)
+            guard let current = try await Self.tokens(from: rows).first else { throw CairnError.notFound("Token not found.") }
+            guard current.revokedAt == nil else { return current }
+            let updated = try await connection.query(
+                """
+                UPDATE cairn.api_tokens SET revoked_at = now(), revoked_by = \(actor.username) WHERE id = \(id)
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
-            guard let revoked = try await Self.tokens(from: rows).first else { throw CairnError.notFound("Token not found.") }
+            guard let revoked = try await Self.tokens(from: updated).first else { throw CairnError.notFound("Token not found.") }
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "api_token.revoked", objectType: "api_token", objectID: id.uuidString.lowercased(),
+                    before: current.auditJSON, after: revoked.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return revoked
         }
     }

@@ -1,0 +1,33 @@
+public import Foundation
+public import Logging
+
+/// Which audit entries to read: all filters optional, newest first, paged by `seq`.
+public struct AuditQuery: Sendable {
+    public var objectType: String?
+    public var objectID: String?
+    public var actor: String?
+    public var action: String?
+    public var since: Date?
+    /// Entries with a smaller `seq` than this (the previous page's last).
+    public var beforeSeq: Int64?
+    public var maxResults: Int
+
+    public init(
+        objectType: String? = nil, objectID: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil,
+        beforeSeq: Int64? = nil, maxResults: Int = Limits.defaultMaxResults
+    ) {
+        self.objectType = objectType
+        self.objectID = objectID
+        self.actor = actor
+        self.action = action
+        self.since = since
+        self.beforeSeq = beforeSeq
+        self.maxResults = maxResults
+    }
+}
+
+public protocol AuditStore: Sendable {
+    func entries(_ query: AuditQuery, in tenant: Tenant, logger: Logger) async throws -> [AuditEntry]
+    /// Walks the tenant's whole chain.
+    func verify(tenant: Tenant, logger: Logger) async throws -> AuditChainVerifier.Finding
+}
