@@ -29,7 +29,15 @@ struct AuditCommand: AsyncParsableCommand {
             var logger = Logger(label: "cairn.audit")
             logger.logLevel = settings.logLevel
             let slug = try TenantSlug(tenant)
-            let client = PostgresClient(configuration: try DatabaseURL(try settings.require("database.url")).configuration, backgroundLogger: logger)
+            let url = try DatabaseURL(try settings.require("database.url"))
+            // A pooled client retries for ever; a command should say at once that the database is unreachable.
+            do {
+                let probe = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0, logger: logger)
+                try await probe.close()
+            } catch {
+                throw SettingsError("Cannot connect to \(url): \(String(reflecting: error))")
+            }
+            let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
             let finding = try await withThrowingTaskGroup(of: AuditChainVerifier.Finding?.self) { group in
                 group.addTask {
                     await client.run()
@@ -38,7 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 let database = Database(client: client)
                 guard let tenant = try await PostgresTenantStore(database: database).tenant(slug: slug, logger: logger) else {
-                    throw ValidationError("No tenant '\(slug)'.")
+                    throw SettingsError("No tenant '\(slug)'.")
                 }
                 return try await PostgresAuditStore(database: database).verify(tenant: tenant, logger: logger)
             }
