@@ -44,6 +44,7 @@ struct Serve: AsyncParsableCommand {
             registry: PostgresRegistryStore(database: database),
             tokens: PostgresTokenStore(database: database),
             audit: PostgresAuditStore(database: database),
+            lifecycle: PostgresLifecycleStore(database: database),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

@@ -13,7 +13,8 @@ import Testing
     private static func concrete(_ path: String, tenant: String) -> String {
         path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{model}", with: "m")
             .replacingOccurrences(of: "{version}", with: "1")
-            .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10").replacingOccurrences(
+            .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
+            .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f").replacingOccurrences(
                 of: "/compare", with: "/compare?versions=1,2")
     }
 
@@ -23,6 +24,8 @@ import Testing
         case (.put, _): #"{"role_bindings":[]}"#
         case (.post, let p) where p.hasSuffix("/models"): #"{"name":"never-created"}"#
         case (.post, let p) where p.hasSuffix("/tokens"): #"{"name":"never-created","role":"reader"}"#
+        case (.post, let p) where p.hasSuffix("/transitions") || p.hasSuffix("/transition-requests"): #"{"to_stage":"Archived"}"#
+        case (.post, let p) where p.hasSuffix("/approve") || p.hasSuffix("/reject") || p.hasSuffix("/cancel"): #"{"comment":"x"}"#
         case (.post, _), (.patch, _): #"{"description":"x"}"#
         default: nil
         }

@@ -30,11 +30,14 @@ public final class TestDatabase: Sendable {
     public var tokens: PostgresTokenStore { PostgresTokenStore(database: database) }
 
     /// A new tenant with a unique slug and the standard group bindings: tests isolate through RLS, not cleanup.
-    public func makeTenant(_ prefix: String = "t", bindings: [RoleBinding] = DirectoryFixture.standardBindings) async throws -> Tenant {
+    public func makeTenant(
+        _ prefix: String = "t", bindings: [RoleBinding] = DirectoryFixture.standardBindings, settings: JSONObject = [:]
+    ) async throws -> Tenant {
         let suffix = UUID().uuidString.lowercased().prefix(12)
         let slug = try TenantSlug("\(prefix.prefix(40))-\(suffix)")
         return try await tenants.createTenant(
-            try NewTenant(slug: slug, displayName: "Test \(slug)", settings: [:]), bindings: bindings, by: Actor(username: "test"), logger: logger)
+            try NewTenant(slug: slug, displayName: "Test \(slug)", settings: settings), bindings: bindings, by: Actor(username: "test"),
+            logger: logger)
     }
 
     private actor Gate {

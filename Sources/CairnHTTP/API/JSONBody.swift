@@ -18,7 +18,10 @@ extension StrictBody {
 enum JSONBody {
     static func decode<Body: StrictBody>(_ type: Body.Type, from request: Request, context: CairnRequestContext) async throws -> Body {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let data = Data(buffer.readableBytesView)
+        return try decode(type, data: Data(buffer.readableBytesView))
+    }
+
+    private static func decode<Body: StrictBody>(_ type: Body.Type, data: Data) throws -> Body {
         guard !data.isEmpty else { throw CairnError.invalid("A JSON body is required.") }
         let raw: JSONValue
         do {
@@ -32,6 +35,13 @@ enum JSONBody {
             if case .object(let nested)? = members[field] { try check(nested, allowed: allowed, prefix: field + ".") }
         }
         return try JSONDecoder().decode(Body.self, from: data)
+    }
+
+    /// Like `decode`, but an empty body is allowed (optional bodies such as a decision's comment).
+    static func decodeIfPresent<Body: StrictBody>(_ type: Body.Type, from request: Request, context: CairnRequestContext) async throws -> Body? {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try decode(type, data: Data(buffer.readableBytesView))
     }
 
     private static func check(_ members: [String: JSONValue], allowed: Set<String>, prefix: String) throws(CairnError) {

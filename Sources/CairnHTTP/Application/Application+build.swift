@@ -11,6 +11,7 @@ public struct Dependencies: Sendable {
     public var registry: any RegistryStore
     public var tokens: any TokenStore
     public var audit: any AuditStore
+    public var lifecycle: any LifecycleStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -20,7 +21,8 @@ public struct Dependencies: Sendable {
     public var addressThrottle: LoginThrottle.Policy
 
     public init(
-        tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore, directory: any Directory,
+        tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
+        lifecycle: any LifecycleStore, directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
@@ -30,6 +32,7 @@ public struct Dependencies: Sendable {
         self.registry = registry
         self.tokens = tokens
         self.audit = audit
+        self.lifecycle = lifecycle
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -80,6 +83,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addVersionRoutes(registry: dependencies.registry)
     routes.addTokenRoutes(tokens: dependencies.tokens, maxLifetime: dependencies.tokenMaxLifetime)
     routes.addAuditRoutes(audit: dependencies.audit)
+    routes.addLifecycleRoutes(lifecycle: dependencies.lifecycle)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }
