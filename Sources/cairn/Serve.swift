@@ -45,6 +45,7 @@ struct Serve: AsyncParsableCommand {
             tokens: PostgresTokenStore(database: database),
             audit: PostgresAuditStore(database: database),
             lifecycle: PostgresLifecycleStore(database: database),
+            aliases: PostgresAliasStore(database: database),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

@@ -14,13 +14,16 @@ import Testing
         path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{model}", with: "m")
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
-            .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f").replacingOccurrences(
+            .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f")
+            .replacingOccurrences(of: "{alias}", with: "champion").replacingOccurrences(
                 of: "/compare", with: "/compare?versions=1,2")
     }
 
     private static func sampleBody(_ endpoint: Endpoint) -> String? {
         switch (endpoint.method, endpoint.path) {
         case (.post, "/api/v1/tenants"): #"{"slug":"never-created","display_name":"x"}"#
+        case (.put, let p) where p.hasSuffix("/legal-hold"): #"{"held":true,"reason":"matter 12"}"#
+        case (.put, let p) where p.contains("/aliases/"): #"{"version":1}"#
         case (.put, _): #"{"role_bindings":[]}"#
         case (.post, let p) where p.hasSuffix("/models"): #"{"name":"never-created"}"#
         case (.post, let p) where p.hasSuffix("/tokens"): #"{"name":"never-created","role":"reader"}"#
@@ -56,6 +59,8 @@ import Testing
                         hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
                     in: tenant, by: "t", logger: db.logger)
             }
+            _ = try await PostgresAliasStore(database: db.database).setAlias(
+                try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         }
         let (_, endpoints) = buildRouter(harness.dependencies)
         #expect(endpoints.count >= 17)
@@ -124,6 +129,8 @@ import Testing
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
+            } else if endpoint.path.hasSuffix("/legal-hold") {
+                #expect(endpoint.access == .tenant(.admin), "\(endpoint)")
             } else if endpoint.path.hasSuffix("/audit") {
                 #expect(endpoint.access == .tenant(.approver), "\(endpoint)")
             } else if endpoint.path.contains("/tokens") {

@@ -26,7 +26,7 @@ extension ModelVersion {
             ]),
             "hyperparameters": .object(hyperparameters),
             "metrics": .array(metrics.map { .object(["dataset": .string($0.dataset), "key": .string($0.key), "value": .number($0.value)]) }),
-            "tags": .object(tags.mapValues(JSONValue.string)),
+            "tags": .object(tags.mapValues(JSONValue.string)), "legal_hold": .bool(legalHold),
         ])
     }
 

@@ -90,6 +90,7 @@ public struct ModelVersion: Sendable, Equatable {
     public let environment: JSONObject
     public var tags: [String: String]
     public var aliases: [String]
+    public var legalHold: Bool
     public let createdAt: Date
     public let createdBy: String
     public var updatedAt: Date
@@ -99,7 +100,7 @@ public struct ModelVersion: Sendable, Equatable {
         modelID: UUID, modelName: String, version: Int, status: VersionStatus, statusMessage: String?, stage: Stage,
         description: String, source: String?, runID: String?, runLink: String?, lineage: Lineage,
         hyperparameters: JSONObject, metrics: [Metric], environment: JSONObject, tags: [String: String],
-        aliases: [String], createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String
+        aliases: [String], createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, legalHold: Bool = false
     ) {
         self.modelID = modelID
         self.modelName = modelName
@@ -117,6 +118,7 @@ public struct ModelVersion: Sendable, Equatable {
         self.environment = environment
         self.tags = tags
         self.aliases = aliases
+        self.legalHold = legalHold
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.updatedAt = updatedAt

@@ -32,6 +32,7 @@ struct VersionDTO: Encodable {
     let environment: JSONObject
     let tags: [String: String]
     let aliases: [String]
+    let legalHold: Bool
     let createdAt: String
     let createdBy: String
     let updatedAt: String
@@ -53,6 +54,7 @@ struct VersionDTO: Encodable {
         environment = v.environment
         tags = v.tags
         aliases = v.aliases
+        legalHold = v.legalHold
         createdAt = RFC3339.format(v.createdAt)
         createdBy = v.createdBy
         updatedAt = RFC3339.format(v.updatedAt)
@@ -64,6 +66,7 @@ struct VersionDTO: Encodable {
         case statusMessage = "status_message"
         case runID = "run_id"
         case runLink = "run_link"
+        case legalHold = "legal_hold"
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"

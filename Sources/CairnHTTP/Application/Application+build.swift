@@ -12,6 +12,7 @@ public struct Dependencies: Sendable {
     public var tokens: any TokenStore
     public var audit: any AuditStore
     public var lifecycle: any LifecycleStore
+    public var aliases: any AliasStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -22,7 +23,7 @@ public struct Dependencies: Sendable {
 
     public init(
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
-        lifecycle: any LifecycleStore, directory: any Directory,
+        lifecycle: any LifecycleStore, aliases: any AliasStore, directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
@@ -33,6 +34,7 @@ public struct Dependencies: Sendable {
         self.tokens = tokens
         self.audit = audit
         self.lifecycle = lifecycle
+        self.aliases = aliases
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -84,6 +86,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addTokenRoutes(tokens: dependencies.tokens, maxLifetime: dependencies.tokenMaxLifetime)
     routes.addAuditRoutes(audit: dependencies.audit)
     routes.addLifecycleRoutes(lifecycle: dependencies.lifecycle)
+    routes.addAliasRoutes(aliases: dependencies.aliases)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -10,6 +10,8 @@ extension PSQLError {
         switch serverInfo?[.sqlState] {
         case PostgresError.Code.uniqueViolation.raw:
             return CairnError.alreadyExists(Self.uniqueMessages[constraint] ?? "That object already exists.")
+        case PostgresError.Code.checkViolation.raw where constraint == "legal_hold_blocks_delete":
+            return CairnError(.invalidState, "A version under legal hold cannot be deleted.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])

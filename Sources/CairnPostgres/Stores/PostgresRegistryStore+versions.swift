@@ -8,7 +8,7 @@ extension PostgresRegistryStore {
         v.model_id, m.name AS model_name, v.version, v.status, v.status_message, v.stage, v.description,
         v.source, v.run_id, v.run_link, v.code_repository, v.code_commit, v.dataset_uri, v.dataset_version, v.dataset_digest,
         v.hyperparameters::text AS hyperparameters, v.environment::text AS environment,
-        v.created_at, v.created_by, v.updated_at, v.updated_by,
+        v.created_at, v.created_by, v.updated_at, v.updated_by, v.legal_hold,
         COALESCE((SELECT jsonb_agg(jsonb_build_object('dataset', x.dataset, 'key', x.key, 'value', x.value) ORDER BY x.dataset, x.key)
                   FROM cairn.version_metrics x
                   WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '[]')::text AS metrics,
@@ -122,6 +122,9 @@ extension PostgresRegistryStore {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
             let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
+            guard !current.legalHold else {
+                throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is under legal hold; an admin must lift it first.")
+            }
             guard current.stage != .production else {
                 throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is in Production; archive it before deleting it.")
             }
@@ -157,7 +160,7 @@ extension PostgresRegistryStore {
             hyperparameters: try row.json("hyperparameters"), metrics: try row.json("metrics"),
             environment: try row.json("environment"), tags: try row.json("tags"), aliases: try row.json("aliases"),
             createdAt: try row.value("created_at"), createdBy: try row.value("created_by"),
-            updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"))
+            updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"), legalHold: try row.value("legal_hold"))
     }
 
     private static func replaceVersionTags(

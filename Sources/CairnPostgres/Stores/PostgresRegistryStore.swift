@@ -106,6 +106,13 @@ public struct PostgresRegistryStore: RegistryStore {
                     SELECT count(*) FROM cairn.model_versions WHERE model_id = \(model.id) AND stage = 'Production'
                     """, logger: logger
                 ).decode(Int.self).first(where: { _ in true }) ?? 0
+            let held =
+                try await connection.query(
+                    "SELECT count(*)::int FROM cairn.model_versions WHERE model_id = \(model.id) AND legal_hold", logger: logger
+                ).decode(Int.self).first(where: { _ in true }) ?? 0
+            guard held == 0 else {
+                throw CairnError(.invalidState, "Model '\(model.name)' has \(held) version(s) under legal hold; an admin must lift the hold first.")
+            }
             guard production == 0 else {
                 throw CairnError(
                     .invalidState, "Model '\(model.name)' has \(production) version(s) in Production; archive them before deleting the model.")
