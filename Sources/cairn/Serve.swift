@@ -46,6 +46,7 @@ struct Serve: AsyncParsableCommand {
             audit: PostgresAuditStore(database: database),
             lifecycle: PostgresLifecycleStore(database: database),
             aliases: PostgresAliasStore(database: database),
+            deployments: PostgresDeploymentStore(database: database),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

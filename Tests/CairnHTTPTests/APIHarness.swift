@@ -54,7 +54,8 @@ struct APIHarness {
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
         let dependencies = Dependencies(
             tenants: db.tenants, registry: db.registry, tokens: db.tokens, audit: PostgresAuditStore(database: db.database),
-            lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database), directory: directory,
+            lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database),
+            deployments: PostgresDeploymentStore(database: db.database), directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
             platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)
         return APIHarness(db: db, dependencies: dependencies)

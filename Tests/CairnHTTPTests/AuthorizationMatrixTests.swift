@@ -15,7 +15,8 @@ import Testing
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
             .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f")
-            .replacingOccurrences(of: "{alias}", with: "champion").replacingOccurrences(
+            .replacingOccurrences(of: "{alias}", with: "champion")
+            .replacingOccurrences(of: "{deployment}", with: "2b7e1c4d-5a6f-4e3b-8c9d-0e1f2a3b4c5d").replacingOccurrences(
                 of: "/compare", with: "/compare?versions=1,2")
     }
 
@@ -29,6 +30,7 @@ import Testing
         case (.post, let p) where p.hasSuffix("/tokens"): #"{"name":"never-created","role":"reader"}"#
         case (.post, let p) where p.hasSuffix("/transitions") || p.hasSuffix("/transition-requests"): #"{"to_stage":"Archived"}"#
         case (.post, let p) where p.hasSuffix("/approve") || p.hasSuffix("/reject") || p.hasSuffix("/cancel"): #"{"comment":"x"}"#
+        case (.post, let p) where p.hasSuffix("/deployments"): #"{"environment":"prod","target":"never"}"#
         case (.post, _), (.patch, _): #"{"description":"x"}"#
         default: nil
         }

@@ -13,6 +13,7 @@ public struct Dependencies: Sendable {
     public var audit: any AuditStore
     public var lifecycle: any LifecycleStore
     public var aliases: any AliasStore
+    public var deployments: any DeploymentStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -23,7 +24,7 @@ public struct Dependencies: Sendable {
 
     public init(
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
-        lifecycle: any LifecycleStore, aliases: any AliasStore, directory: any Directory,
+        lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
@@ -35,6 +36,7 @@ public struct Dependencies: Sendable {
         self.audit = audit
         self.lifecycle = lifecycle
         self.aliases = aliases
+        self.deployments = deployments
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -87,6 +89,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addAuditRoutes(audit: dependencies.audit)
     routes.addLifecycleRoutes(lifecycle: dependencies.lifecycle)
     routes.addAliasRoutes(aliases: dependencies.aliases)
+    routes.addDeploymentRoutes(deployments: dependencies.deployments)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -16,6 +16,8 @@ extension PSQLError {
             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
             return CairnError.invalid("A value is outside its allowed range or format (\(constraint.isEmpty ? "database check" : constraint)).")
+        case "23P01":  // exclusion_violation
+            return CairnError(.invalidState, "That would overlap another deployment's serving period on the same target.")
         case PostgresError.Code.foreignKeyViolation.raw:
             return CairnError.notFound("A referenced object does not exist.")
         case PostgresError.Code.insufficientPrivilege.raw:

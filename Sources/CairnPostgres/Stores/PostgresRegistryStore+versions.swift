@@ -122,6 +122,14 @@ extension PostgresRegistryStore {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: modelName, on: connection, logger: logger)
             let current = try await Self.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
+            let deployed =
+                try await connection.query(
+                    "SELECT count(*)::int FROM cairn.deployments WHERE model_id = \(model.id) AND version = \(version)", logger: logger
+                ).decode(Int.self).first(where: { _ in true }) ?? 0
+            guard deployed == 0 else {
+                throw CairnError(
+                    .invalidState, "Version \(version) of '\(model.name)' has deployment history, which must stay answerable; archive it instead.")
+            }
             guard !current.legalHold else {
                 throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is under legal hold; an admin must lift it first.")
             }
