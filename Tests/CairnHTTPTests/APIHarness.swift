@@ -85,10 +85,12 @@ struct APIClient: Sendable {
         try await send(method, path, authorization: "Bearer \(token)", body: body)
     }
 
-    func send(_ method: HTTPRequest.Method, _ path: String, authorization: String?, body: String?) async throws -> Reply {
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, authorization: String?, body: String?, contentType: String = "application/json"
+    ) async throws -> Reply {
         var headers = HTTPFields()
         if let authorization { headers[.authorization] = authorization }
-        if body != nil { headers[.contentType] = "application/json" }
+        if body != nil { headers[.contentType] = contentType }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let text = String(buffer: response.body)
         return Reply(

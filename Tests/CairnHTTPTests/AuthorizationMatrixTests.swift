@@ -25,6 +25,8 @@ import Testing
         case (.post, "/api/v1/tenants"): #"{"slug":"never-created","display_name":"x"}"#
         case (.put, let p) where p.hasSuffix("/legal-hold"): #"{"held":true,"reason":"matter 12"}"#
         case (.put, let p) where p.contains("/aliases/"): #"{"version":1}"#
+        case (.put, let p) where p.hasSuffix("/model-card"): #"{"intended_use":"x"}"#
+        case (.patch, let p) where p.hasSuffix("/settings"): #"{"four_eyes_production":false}"#
         case (.put, _): #"{"role_bindings":[]}"#
         case (.post, let p) where p.hasSuffix("/models"): #"{"name":"never-created"}"#
         case (.post, let p) where p.hasSuffix("/tokens"): #"{"name":"never-created","role":"reader"}"#
@@ -131,7 +133,7 @@ import Testing
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
-            } else if endpoint.path.hasSuffix("/legal-hold") {
+            } else if endpoint.path.hasSuffix("/legal-hold") || endpoint.path.hasSuffix("/settings") {
                 #expect(endpoint.access == .tenant(.admin), "\(endpoint)")
             } else if endpoint.path.hasSuffix("/audit") {
                 #expect(endpoint.access == .tenant(.approver), "\(endpoint)")

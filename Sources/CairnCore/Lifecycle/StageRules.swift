@@ -39,17 +39,30 @@ public struct LifecyclePolicy: Sendable, Equatable {
     public var fourEyesProduction: Bool
     /// At most one version of a model in Production at a time (default off).
     public var singleProductionVersion: Bool
+    /// Model card fields that must be filled before a version enters Production.
+    public var requiredCardFields: [String]
 
-    public init(fourEyesProduction: Bool = true, singleProductionVersion: Bool = false) {
+    public init(fourEyesProduction: Bool = true, singleProductionVersion: Bool = false, requiredCardFields: [String] = []) {
         self.fourEyesProduction = fourEyesProduction
         self.singleProductionVersion = singleProductionVersion
+        self.requiredCardFields = requiredCardFields
     }
 
     public init(settings: JSONObject) {
         var policy = LifecyclePolicy()
         if case .bool(let value)? = settings["four_eyes_production"] { policy.fourEyesProduction = value }
         if case .bool(let value)? = settings["single_production_version"] { policy.singleProductionVersion = value }
+        policy.requiredCardFields = TenantSettings.requiredCardFields(settings)
         self = policy
+    }
+
+    /// Refuses Production while a required card field is empty, naming the fields.
+    public func checkCard(_ card: ModelCard, to stage: Stage) throws(CairnError) {
+        guard stage == .production else { return }
+        let missing = card.missing(requiredCardFields)
+        guard missing.isEmpty else {
+            throw CairnError(.invalidState, "The model card must be complete before Production; missing: \(missing.joined(separator: ", ")).")
+        }
     }
 
     /// Whether moving to `stage` must go through a transition request.

@@ -19,9 +19,9 @@ public protocol LifecycleStore: Sendable {
         _ version: Int, of modelName: String, _ change: StageChange, role: Role, policy: LifecyclePolicy, in tenant: Tenant, by actor: Actor,
         logger: Logger
     ) async throws -> StageChangeResult
-    func requestTransition(_ version: Int, of modelName: String, _ change: StageChange, in tenant: Tenant, by actor: Actor, logger: Logger)
-        async throws
-        -> TransitionRequest
+    func requestTransition(
+        _ version: Int, of modelName: String, _ change: StageChange, policy: LifecyclePolicy, in tenant: Tenant, by actor: Actor, logger: Logger
+    ) async throws -> TransitionRequest
     func transitionRequests(status: TransitionRequest.Status?, modelName: String?, version: Int?, in tenant: Tenant, logger: Logger) async throws
         -> [TransitionRequest]
     /// Approving applies the change atomically; a request whose version changed stage since is refused as stale.

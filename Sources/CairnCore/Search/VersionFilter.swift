@@ -11,6 +11,8 @@ public import Foundation
 public struct VersionFilter: Sendable, Equatable {
     public enum Field: Sendable, Equatable {
         case name, owner, stage, status, runID, createdBy, version, createdAt
+        /// The model card's review date has passed.
+        case reviewOverdue
         case versionTag(String)
         case modelTag(String)
         case metric(key: String, dataset: String?)
@@ -32,6 +34,7 @@ public struct VersionFilter: Sendable, Equatable {
         case number(Double)
         case integer(Int)
         case time(Date)
+        case bool(Bool)
     }
 
     public struct Clause: Sendable, Equatable {
@@ -103,6 +106,7 @@ struct FilterParser {
         case "created_by": return .createdBy
         case "version": return .version
         case "created_at", "creation_timestamp": return .createdAt
+        case "review_overdue": return .reviewOverdue
         case "tags", "tag", "model_tags", "metrics", "metric":
             guard peek() == "." else { throw fail("expected '.' and a key after '\(head)'") }
             index += 1
@@ -135,7 +139,7 @@ struct FilterParser {
         throw fail("expected a comparison (=, !=, <, <=, >, >=, LIKE, ILIKE)")
     }
 
-    private enum Literal { case string(String), number(String) }
+    private enum Literal { case string(String), number(String), word(String) }
 
     private mutating func literal() throws(CairnError) -> Literal {
         guard let c = peek() else { throw fail("expected a value") }
@@ -151,6 +155,9 @@ struct FilterParser {
                 out.append(ch)
             }
             throw fail("unterminated string")
+        }
+        if c.isLetter {
+            return .word(identifier())
         }
         let start = index
         while let ch = peek(), ch.isNumber || "+-.eE".contains(ch) { index += 1 }
@@ -182,6 +189,12 @@ struct FilterParser {
             guard case .number(let n) = literal, let v = Double(n), v.isFinite else { throw fail("\(describe(field)) compares with a number") }
             guard !isPattern else { throw fail("metrics support =, !=, <, <=, >, >=") }
             return .init(field: field, op: op, value: .number(v))
+        case .reviewOverdue:
+            guard case .word(let w) = literal, ["true", "false"].contains(w.lowercased()) else {
+                throw fail("review_overdue compares with true or false")
+            }
+            guard op == .equal || op == .notEqual else { throw fail("review_overdue supports = and !=") }
+            return .init(field: field, op: op, value: .bool(w.lowercased() == "true"))
         case .createdAt:
             guard case .string(let s) = literal, let date = RFC3339.parse(s) else {
                 throw fail("created_at compares with a quoted RFC 3339 time, e.g. '2026-01-31T00:00:00Z'")

@@ -15,7 +15,8 @@ extension APIRoutes {
             let model = try context.pathParameter("model")
             let number = try context.versionParameter()
             if policy.needsApproval(to: change.toStage) {
-                let pending = try await store.requestTransition(number, of: model, change, in: scope.tenant, by: scope.actor, logger: context.logger)
+                let pending = try await store.requestTransition(
+                    number, of: model, change, policy: policy, in: scope.tenant, by: scope.actor, logger: context.logger)
                 context.logger.info(
                     "transition requested", metadata: ["cairn.request": "\(pending.id)", "cairn.stage": "\(change.toStage.rawValue)"])
                 return try .json(
@@ -45,8 +46,8 @@ extension APIRoutes {
         add(.post, "\(version)/transition-requests", access: .tenant(.contributor)) { request, context, scope in
             let change = try await JSONBody.decode(StageChangeBody.self, from: request, context: context).change()
             let pending = try await store.requestTransition(
-                try context.versionParameter(), of: try context.pathParameter("model"), change, in: scope.tenant, by: scope.actor,
-                logger: context.logger)
+                try context.versionParameter(), of: try context.pathParameter("model"), change,
+                policy: LifecyclePolicy(settings: scope.tenant.settings), in: scope.tenant, by: scope.actor, logger: context.logger)
             return try .json(TransitionRequestDTO(pending), status: .created)
         }
 

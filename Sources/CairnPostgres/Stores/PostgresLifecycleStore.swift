@@ -28,14 +28,16 @@ public struct PostgresLifecycleStore: LifecycleStore {
         }
     }
 
-    public func requestTransition(_ version: Int, of modelName: String, _ change: StageChange, in tenant: Tenant, by actor: Actor, logger: Logger)
-        async throws -> TransitionRequest
-    {
+    public func requestTransition(
+        _ version: Int, of modelName: String, _ change: StageChange, policy: LifecyclePolicy, in tenant: Tenant, by actor: Actor, logger: Logger
+    ) async throws -> TransitionRequest {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await PostgresRegistryStore.model(named: modelName, on: connection, logger: logger)
             let current = try await PostgresRegistryStore.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
             _ = try StageRules.requiredRole(from: current.stage, to: change.toStage)
             try StageRules.check(status: current.status, to: change.toStage)
+            try policy.checkCard(
+                try await PostgresRegistryStore.card(current.version, modelID: model.id, on: connection, logger: logger), to: change.toStage)
             let pending =
                 try await connection.query(
                     "SELECT count(*)::int FROM cairn.transition_requests WHERE model_id = \(model.id) AND version = \(version) AND status = 'pending'",
@@ -151,6 +153,8 @@ public struct PostgresLifecycleStore: LifecycleStore {
                 "Moving a version from \(current.stage.rawValue) to \(change.toStage.rawValue) needs the '\(needed.rawValue)' role.")
         }
         try StageRules.check(status: current.status, to: change.toStage)
+        try policy.checkCard(
+            try await PostgresRegistryStore.card(current.version, modelID: current.modelID, on: connection, logger: logger), to: change.toStage)
         var archived: [Int] = []
         if change.archiveExisting && change.toStage != .archived {
             let archiving = try StageRules.requiredRole(from: change.toStage, to: .archived)

@@ -62,6 +62,7 @@ struct SearchSQL {
         case .createdBy: conditions.append("v.created_by \(op) \(try bind(clause.value))")
         case .version: conditions.append("v.version \(op) \(try bind(clause.value))")
         case .createdAt: conditions.append("v.created_at \(op) \(try bind(clause.value))")
+        case .reviewOverdue: conditions.append("(v.review_due IS NOT NULL AND v.review_due < current_date) \(op) \(try bind(clause.value))")
         case .versionTag(let key):
             conditions.append(
                 """
@@ -122,6 +123,7 @@ struct SearchSQL {
         case .number(let n): try bind(n)
         case .integer(let i): try bind(i)
         case .time(let t): try bind(t)
+        case .bool(let b): try bind(b)
         }
     }
 

@@ -49,6 +49,25 @@ public struct PostgresTenantStore: TenantStore {
         }
     }
 
+    public func updateSettings(_ settings: JSONObject, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
+        let text = try JSONText.encode(settings)
+        return try await database.withTenant(tenantID, logger: logger) { connection in
+            let before = try await Self.tenants(
+                from: connection.query("SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.id = \(tenantID) FOR UPDATE", logger: logger)
+            ).first
+            let rows = try await connection.query(
+                "UPDATE cairn.tenants AS t SET settings = \(text)::jsonb WHERE t.id = \(tenantID) RETURNING \(unescaped: Self.columns)",
+                logger: logger)
+            guard let before, let updated = try await Self.tenants(from: rows).first else { throw CairnError.notFound("Tenant not found.") }
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "tenant.settings_updated", objectType: "tenant", objectID: updated.slug.value, before: .object(before.settings),
+                    after: .object(updated.settings)),
+                by: actor, tenantID: tenantID, on: connection, logger: logger)
+            return updated
+        }
+    }
+
     public func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)] {
         let groupList = groups.map(\.normalized)
         return try await database.withoutTenant(logger: logger) { connection in
