@@ -107,3 +107,15 @@ struct APIClient: Sendable {
 func q(_ value: String) -> String {
     value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
 }
+
+extension APIClient {
+    /// A model with `versions` READY versions, registered by alice through the API.
+    func seedModel(_ name: String, versions: Int, tenantBase base: String) async throws {
+        let model = try await call(.post, "\(base)/models", as: "alice", body: #"{"name":"\#(name)"}"#)
+        guard model.status == .created else { throw TestSetupError("model \(name) not created: \(model.text)") }
+        for _ in 0..<versions {
+            let version = try await call(.post, "\(base)/models/\(name)/versions", as: "alice", body: "{}")
+            guard version.status == .created else { throw TestSetupError("version of \(name) not created: \(version.text)") }
+        }
+    }
+}

@@ -49,8 +49,7 @@ import Testing
         let tenant = try await harness.db.makeTenant("alias-archived")
         let base = "/api/v1/tenants/\(tenant.slug)/models/ranker"
         try await harness.run { api in
-            _ = try await api.call(.post, "/api/v1/tenants/\(tenant.slug)/models", as: "alice", body: #"{"name":"ranker"}"#)
-            _ = try await api.call(.post, "\(base)/versions", as: "alice", body: "{}")
+            try await api.seedModel("ranker", versions: 1, tenantBase: "/api/v1/tenants/\(tenant.slug)")
             #expect(try await api.call(.post, "\(base)/versions/1/transitions", as: "dave", body: #"{"to_stage":"Archived"}"#).status == .ok)
             #expect(try await api.call(.put, "\(base)/aliases/old", as: "alice", body: #"{"version":1}"#).status == .conflict)
         }
@@ -61,8 +60,7 @@ import Testing
         let tenant = try await harness.db.makeTenant("hold")
         let base = "/api/v1/tenants/\(tenant.slug)/models/ranker"
         try await harness.run { api in
-            _ = try await api.call(.post, "/api/v1/tenants/\(tenant.slug)/models", as: "alice", body: #"{"name":"ranker"}"#)
-            _ = try await api.call(.post, "\(base)/versions", as: "alice", body: "{}")
+            try await api.seedModel("ranker", versions: 1, tenantBase: "/api/v1/tenants/\(tenant.slug)")
             #expect(try await api.call(.put, "\(base)/versions/1/legal-hold", as: "dave", body: #"{"held":true,"reason":"x"}"#).status == .forbidden)
             #expect(try await api.call(.put, "\(base)/versions/1/legal-hold", as: "erin", body: #"{"held":true}"#).status == .badRequest)
             let held = try await api.call(.put, "\(base)/versions/1/legal-hold", as: "erin", body: #"{"held":true,"reason":"Matter 2026-114"}"#)

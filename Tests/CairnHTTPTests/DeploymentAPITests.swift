@@ -31,8 +31,7 @@ import Testing
         let tenant = try await harness.db.makeTenant("deploy")
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
-            _ = try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"scorer"}"#)
-            for _ in 0..<2 { _ = try await api.call(.post, "\(base)/models/scorer/versions", as: "alice", body: "{}") }
+            try await api.seedModel("scorer", versions: 2, tenantBase: base)
 
             let first = try await deploy(api, base, 1)
             #expect(first.status == .created, "\(first.text)")
@@ -72,8 +71,7 @@ import Testing
         let tenant = try await harness.db.makeTenant("deploy-bad")
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
-            _ = try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"scorer"}"#)
-            for _ in 0..<2 { _ = try await api.call(.post, "\(base)/models/scorer/versions", as: "alice", body: "{}") }
+            try await api.seedModel("scorer", versions: 2, tenantBase: base)
             #expect(try await deploy(api, base, 1).status == .created)
             #expect(try await deploy(api, base, 1).status == .conflict, "already serving there")
             #expect(try await deploy(api, base, 1, env: "Prod!").status == .badRequest)
@@ -93,8 +91,7 @@ import Testing
         let tenant = try await harness.db.makeTenant("deploy-db")
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
-            _ = try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"scorer"}"#)
-            for _ in 0..<2 { _ = try await api.call(.post, "\(base)/models/scorer/versions", as: "alice", body: "{}") }
+            try await api.seedModel("scorer", versions: 2, tenantBase: base)
             #expect(try await deploy(api, base, 1).status == .created)
         }
         let db = harness.db

@@ -10,8 +10,7 @@ import Testing
 
 @Suite struct LifecycleAPITests {
     private func setUp(_ api: APIClient, _ base: String, versions: Int = 1) async throws {
-        #expect(try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"churn"}"#).status == .created)
-        for _ in 0..<versions { #expect(try await api.call(.post, "\(base)/models/churn/versions", as: "alice", body: "{}").status == .created) }
+        try await api.seedModel("churn", versions: versions, tenantBase: base)
     }
 
     private func move(_ api: APIClient, _ base: String, _ version: Int, to stage: String, as user: String, archiveExisting: Bool = false) async throws

@@ -15,8 +15,7 @@ import Testing
         let base = "/api/v1/tenants/\(tenant.slug)"
         let v = "\(base)/models/m/versions"
         try await harness.run { api in
-            _ = try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"m"}"#)
-            for _ in 0..<3 { _ = try await api.call(.post, v, as: "alice", body: "{}") }
+            try await api.seedModel("m", versions: 3, tenantBase: base)
 
             func entries() async throws -> [String] {
                 try await api.call(.get, "\(base)/audit?max_results=1000", as: "erin").json?["entries"]?.array?.compactMap { $0["action"]?.string }

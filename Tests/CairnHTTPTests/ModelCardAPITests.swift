@@ -14,8 +14,7 @@ import Testing
         let base = "/api/v1/tenants/\(tenant.slug)"
         let card = "\(base)/models/risk/versions/1/model-card"
         try await harness.run { api in
-            _ = try await api.call(.post, "\(base)/models", as: "alice", body: #"{"name":"risk"}"#)
-            _ = try await api.call(.post, "\(base)/models/risk/versions", as: "alice", body: "{}")
+            try await api.seedModel("risk", versions: 1, tenantBase: base)
             let settings = try await api.call(
                 .patch, "\(base)/settings", as: "erin",
                 body: #"{"required_card_fields":["intended_use","limitations","fairness"],"four_eyes_production":false}"#)
