@@ -75,6 +75,37 @@ import Testing
     }
 }
 
+extension GroupChangeTests {
+    /// Issue 3's promise, on promotions: an approver removed from the approvers' group can no longer approve
+    /// (and so promote) once the cache TTL has passed.
+    @Test func removingAnApproverStopsTheirApprovalsWithinTheTTL() async throws {
+        let harness = try await APIHarness.make(cacheTTL: .seconds(1))
+        let tenant = try await harness.db.makeTenant("demote-approver")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        let tess = "Basic " + Data("tess:tess-pw".utf8).base64EncodedString()
+        try DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.approvers.normalized, present: true)
+        defer { try? DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.approvers.normalized, present: false) }
+        try await harness.run { api in
+            try await api.seedModel("credit", versions: 2, tenantBase: base)
+            var requests: [String] = []
+            for version in [1, 2] {
+                _ = try await api.call(.post, "\(base)/models/credit/versions/\(version)/transitions", as: "alice", body: #"{"to_stage":"Staging"}"#)
+                let requested = try await api.call(
+                    .post, "\(base)/models/credit/versions/\(version)/transitions", as: "alice", body: #"{"to_stage":"Production"}"#)
+                requests.append(try #require(requested.json?["transition_request"]?["id"]?.string))
+            }
+            let first = try await api.send(.post, "\(base)/transition-requests/\(requests[0])/approve", authorization: tess, body: nil)
+            #expect(first.status == .ok, "tess approves while in the approvers' group: \(first.text)")
+
+            try DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.approvers.normalized, present: false)
+            try await Task.sleep(for: .seconds(1.3))
+            let second = try await api.send(.post, "\(base)/transition-requests/\(requests[1])/approve", authorization: tess, body: nil)
+            #expect(second.status == .forbidden, "after the TTL she is a contributor again: \(second.text)")
+            #expect(try await api.call(.get, "\(base)/models/credit/versions/2", as: "carol").json?["stage"]?.string == "Staging")
+        }
+    }
+}
+
 /// The outage directory is stopped and frozen here; nothing else uses it, and these run one at a time.
 @Suite(.serialized) struct DirectoryOutageTests {
     private func harness() async throws -> APIHarness {
