@@ -82,6 +82,9 @@ import Testing
             #expect(try await deploy(api, base, 2).status == .conflict, "archived versions are not deployed")
             #expect(try await api.call(.get, "\(base)/deployments?at=noon", as: "carol").status == .badRequest)
             #expect(try await api.call(.delete, "\(base)/models/scorer/versions/1", as: "alice").status == .conflict, "history must stay answerable")
+            let deleteModel = try await api.call(.delete, "\(base)/models/scorer", as: "alice")
+            #expect(deleteModel.status == .conflict, "\(deleteModel.text)")
+            #expect(deleteModel.json?["message"]?.string?.contains("deployment history") == true)
             #expect(try await servingAt(api, base, nil) == ["scorer/1@scoring-api"])
         }
     }

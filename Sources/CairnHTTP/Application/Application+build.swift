@@ -90,7 +90,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addLifecycleRoutes(lifecycle: dependencies.lifecycle)
     routes.addAliasRoutes(aliases: dependencies.aliases)
     routes.addDeploymentRoutes(deployments: dependencies.deployments)
-    routes.addModelCardRoutes(registry: dependencies.registry, tenants: dependencies.tenants)
+    routes.addModelCardRoutes(registry: dependencies.registry)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

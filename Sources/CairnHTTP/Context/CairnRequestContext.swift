@@ -6,12 +6,15 @@ public struct CairnRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware` for every route under /api/v1.
     public var principal: Principal?
+    /// The tenant an API token belongs to, resolved while authenticating it (so routes need not look it up again).
+    public var tokenTenant: Tenant?
     /// The peer's IP address, for throttling failed logins ("unknown" when the transport has none).
     public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        tokenTenant = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

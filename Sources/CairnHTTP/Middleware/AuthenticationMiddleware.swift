@@ -19,7 +19,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let principal: Principal
         if header.lowercased().hasPrefix("bearer ") {
-            principal = try await bearer(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), context: context)
+            (principal, context.tokenTenant) = try await bearer(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), context: context)
         } else {
             principal = try await basic(header, context: context)
         }
@@ -42,7 +42,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
     }
 
-    private func bearer(_ token: String, context: Context) async throws -> Principal {
+    private func bearer(_ token: String, context: Context) async throws -> (Principal, Tenant) {
         try await throttles.admit(username: nil, address: context.clientAddress)
         do {
             let credential = try TokenCredential(parsing: token)
@@ -54,7 +54,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw CairnError.unauthenticated
             }
             let owner = try await directory.lookup(username: stored.owner, logger: context.logger)
-            return owner.with(token: TokenGrant(tokenID: stored.id, tenantID: tenant.id, role: stored.role))
+            return (owner.with(token: TokenGrant(tokenID: stored.id, tenantID: tenant.id, role: stored.role)), tenant)
         } catch let error as CairnError where error.code == .unauthenticated {
             await throttles.failed(username: nil, address: context.clientAddress)
             throw error

@@ -59,7 +59,12 @@ final class APIRoutes: @unchecked Sendable {
     private func tenantScope(context: CairnRequestContext, principal: Principal) async throws -> TenantScope {
         let raw = try context.parameters.require("tenant")
         let slug = try TenantSlug(raw)
-        guard let tenant = try await tenants.tenant(slug: slug, logger: context.logger) else {
+        let tenant: Tenant
+        if let known = context.tokenTenant, known.slug == slug {
+            tenant = known  // resolved while checking the token
+        } else if let found = try await tenants.tenant(slug: slug, logger: context.logger) {
+            tenant = found
+        } else {
             throw CairnError.notFound("Tenant '\(slug)' not found.")
         }
         let role = try await tenants.role(groups: principal.groups, tenantID: tenant.id, logger: context.logger)

@@ -7,8 +7,8 @@ import Yams
 
 extension APIRoutes {
     /// Model cards as JSON, or YAML when asked (`?format=yaml`, `Accept: application/yaml`; a YAML body with
-    /// `Content-Type: application/yaml`). Tenant admins set the lifecycle settings, required card fields among them.
-    func addModelCardRoutes(registry: any RegistryStore, tenants: any TenantStore) {
+    /// `Content-Type: application/yaml`).
+    func addModelCardRoutes(registry: any RegistryStore) {
         let card = "tenants/{tenant}/models/{model}/versions/{version}/model-card"
 
         add(.get, card, access: .tenant(.reader)) { request, context, scope in
@@ -24,16 +24,6 @@ extension APIRoutes {
                 try ModelCard(validating: object), version: try context.versionParameter(), of: try context.pathParameter("model"),
                 in: scope.tenant, by: scope.actor, logger: context.logger)
             return try Self.cardResponse(saved, request: request)
-        }
-
-        add(.patch, "tenants/{tenant}/settings", access: .tenant(.admin)) { request, context, scope in
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-            guard case .object(let changes)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
-                throw CairnError.invalid("The body must be a JSON object of settings to change (null removes one).")
-            }
-            let settings = try TenantSettings.validated(changes, merging: scope.tenant.settings)
-            let updated = try await tenants.updateSettings(settings, tenantID: scope.tenant.id, by: scope.actor, logger: context.logger)
-            return try .json(TenantDTO(updated, role: scope.access.role))
         }
     }
 

@@ -1,4 +1,5 @@
 import CairnCore
+import Foundation
 import Hummingbird
 import Logging
 
@@ -42,6 +43,17 @@ extension APIRoutes {
             let saved = try await store.replaceRoleBindings(bindings, tenantID: scope.tenant.id, by: scope.actor, logger: context.logger)
             context.logger.info("role bindings replaced", metadata: ["cairn.bindings": "\(saved.count)"])
             return try .json(RoleBindingsDTO(roleBindings: saved.map(RoleBindingDTO.init)))
+        }
+
+        // Lifecycle settings (four-eyes, single Production version, protected aliases, required card fields).
+        add(.patch, "tenants/{tenant}/settings", access: .tenant(.admin)) { request, context, scope in
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            guard case .object(let changes)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
+                throw CairnError.invalid("The body must be a JSON object of settings to change (null removes one).")
+            }
+            let settings = try TenantSettings.validated(changes, merging: scope.tenant.settings)
+            let updated = try await store.updateSettings(settings, tenantID: scope.tenant.id, by: scope.actor, logger: context.logger)
+            return try .json(TenantDTO(updated, role: scope.access.role))
         }
     }
 }

@@ -22,7 +22,7 @@ public struct PostgresLifecycleStore: LifecycleStore {
                 AuditEvent(
                     action: "model_version.stage_changed", objectType: "model_version", objectID: current.auditID,
                     before: .object(["stage": .string(current.stage.rawValue)]),
-                    after: Self.changeJSON(change, result)),
+                    after: Self.changeJSON(change.comment, result)),
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return result
         }
@@ -130,7 +130,7 @@ public struct PostgresLifecycleStore: LifecycleStore {
             }
             var after = updated.auditJSON
             if let change, case .object(var members) = after {
-                members["stage_change"] = Self.changeJSON(stageChangeOf: updated, change)
+                members["stage_change"] = Self.changeJSON(nil, change)
                 after = .object(members)
             }
             try await AuditTrail.record(
@@ -192,15 +192,13 @@ public struct PostgresLifecycleStore: LifecycleStore {
         return StageChangeResult(version: updated, archived: archived.sorted())
     }
 
-    private static func changeJSON(_ change: StageChange, _ result: StageChangeResult) -> JSONValue {
-        .object([
-            "stage": .string(result.version.stage.rawValue), "comment": .string(change.comment),
-            "archived_versions": .array(result.archived.map { .number(Double($0)) }),
-        ])
-    }
-
-    private static func changeJSON(stageChangeOf request: TransitionRequest, _ result: StageChangeResult) -> JSONValue {
-        .object(["stage": .string(result.version.stage.rawValue), "archived_versions": .array(result.archived.map { .number(Double($0)) })])
+    /// The audit snapshot of a stage change; approvals carry the comment in the request itself.
+    private static func changeJSON(_ comment: String?, _ result: StageChangeResult) -> JSONValue {
+        var members: JSONObject = [
+            "stage": .string(result.version.stage.rawValue), "archived_versions": .array(result.archived.map { .number(Double($0)) }),
+        ]
+        if let comment { members["comment"] = .string(comment) }
+        return .object(members)
     }
 
     static let requestColumns = """

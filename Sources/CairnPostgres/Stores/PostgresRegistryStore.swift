@@ -100,18 +100,21 @@ public struct PostgresRegistryStore: RegistryStore {
     public func deleteModel(named name: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: name, on: connection, logger: logger)
-            let production =
-                try await connection.query(
-                    """
-                    SELECT count(*) FROM cairn.model_versions WHERE model_id = \(model.id) AND stage = 'Production'
-                    """, logger: logger
-                ).decode(Int.self).first(where: { _ in true }) ?? 0
-            let held =
-                try await connection.query(
-                    "SELECT count(*)::int FROM cairn.model_versions WHERE model_id = \(model.id) AND legal_hold", logger: logger
-                ).decode(Int.self).first(where: { _ in true }) ?? 0
+            // What keeps a model: versions in Production, under legal hold, or with deployment history (which must stay answerable).
+            let keepers = try await connection.query(
+                """
+                SELECT count(*) FILTER (WHERE stage = 'Production')::int, count(*) FILTER (WHERE legal_hold)::int,
+                       (SELECT count(*) FROM cairn.deployments d WHERE d.model_id = \(model.id))::int
+                FROM cairn.model_versions WHERE model_id = \(model.id)
+                """, logger: logger
+            ).decode((Int, Int, Int).self).first { _ in true }
+            let (production, held, deployments) = keepers ?? (0, 0, 0)
             guard held == 0 else {
                 throw CairnError(.invalidState, "Model '\(model.name)' has \(held) version(s) under legal hold; an admin must lift the hold first.")
+            }
+            guard deployments == 0 else {
+                throw CairnError(
+                    .invalidState, "Model '\(model.name)' has deployment history, which must stay answerable; archive its versions instead.")
             }
             guard production == 0 else {
                 throw CairnError(
