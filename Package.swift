@@ -62,6 +62,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CairnArtifacts",
+            dependencies: [
+                "CairnCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnJobs",
+            dependencies: [
+                "CairnCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CairnHTTP",
             dependencies: [
                 "CairnCore",
@@ -77,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCore", "CairnPostgres", "CairnLDAP", "CairnHTTP",
+                "CairnCore", "CairnPostgres", "CairnLDAP", "CairnHTTP", "CairnArtifacts", "CairnJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -111,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "CairnHTTPTests",
             dependencies: [
-                "CairnCore", "CairnHTTP", "CairnPostgres", "CairnLDAP", "CairnTestSupport",
+                "CairnCore", "CairnHTTP", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -26,25 +26,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try global.settings()
-            var logger = Logger(label: "cairn.audit")
-            logger.logLevel = settings.logLevel
+            let logger = settings.commandLogger("cairn.audit")
             let slug = try TenantSlug(tenant)
-            let url = try DatabaseURL(try settings.require("database.url"))
-            // A pooled client retries for ever; a command should say at once that the database is unreachable.
-            do {
-                let probe = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0, logger: logger)
-                try await probe.close()
-            } catch {
-                throw SettingsError("Cannot connect to \(url): \(String(reflecting: error))")
-            }
-            let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
-            let finding = try await withThrowingTaskGroup(of: AuditChainVerifier.Finding?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
-                let database = Database(client: client)
+            let finding = try await settings.withDatabase(logger: logger) { database in
                 guard let tenant = try await PostgresTenantStore(database: database).tenant(slug: slug, logger: logger) else {
                     throw SettingsError("No tenant '\(slug)'.")
                 }

@@ -27,6 +27,12 @@ struct Settings {
         ("ldap.cache_ttl_seconds", "CAIRN_LDAP_CACHE_TTL_SECONDS", false),
         ("auth.token_max_days", "CAIRN_TOKEN_MAX_DAYS", false),
         ("auth.platform_admin_group", "CAIRN_PLATFORM_ADMIN_GROUP", false),
+        ("artifacts.root", "CAIRN_ARTIFACT_ROOT", false),
+        ("artifacts.max_file_size_bytes", "CAIRN_ARTIFACT_MAX_FILE_SIZE_BYTES", false),
+        ("artifacts.max_files_per_version", "CAIRN_ARTIFACT_MAX_FILES_PER_VERSION", false),
+        ("artifacts.upload_timeout_seconds", "CAIRN_ARTIFACT_UPLOAD_TIMEOUT_SECONDS", false),
+        ("artifacts.sweep_interval_seconds", "CAIRN_ARTIFACT_SWEEP_INTERVAL_SECONDS", false),
+        ("artifacts.io_threads", "CAIRN_ARTIFACT_IO_THREADS", false),
         ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
         ("log.level", "CAIRN_LOG_LEVEL", false),
     ]
@@ -42,6 +48,11 @@ struct Settings {
         "ldap.max_concurrent_operations": "16",
         "ldap.cache_ttl_seconds": "60",
         "auth.token_max_days": "90",
+        "artifacts.max_file_size_bytes": "68719476736",
+        "artifacts.max_files_per_version": "1000",
+        "artifacts.upload_timeout_seconds": "3600",
+        "artifacts.sweep_interval_seconds": "86400",
+        "artifacts.io_threads": "4",
         "migrations.directory": "sql",
         "log.level": "info",
     ]
@@ -141,4 +152,12 @@ struct Settings {
 struct SettingsError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Settings {
+    func commandLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnCore
 import CairnHTTP
+import CairnJobs
 import CairnLDAP
 import CairnPostgres
 import Hummingbird
@@ -39,6 +40,15 @@ struct Serve: AsyncParsableCommand {
         let adminGroup = settings.string("auth.platform_admin_group").map(DistinguishedName.init)
         let directory = CachingDirectory(
             LDAPDirectory(configuration: try settings.ldapConfiguration()), ttl: .seconds(try settings.int("ldap.cache_ttl_seconds")))
+        let artifacts = try settings.artifactService(database: database)
+        var services: [any Service] = [client]
+        let sweepSeconds = try settings.int("artifacts.sweep_interval_seconds")
+        if sweepSeconds > 0 {
+            services.append(
+                ArtifactMaintenance(
+                    tenants: PostgresTenantStore(database: database), artifacts: artifacts, interval: .seconds(sweepSeconds),
+                    abandonedAfter: try settings.abandonedUploadAge, clock: ContinuousClock(), logger: logger))
+        }
         let dependencies = Dependencies(
             tenants: PostgresTenantStore(database: database),
             registry: PostgresRegistryStore(database: database),
@@ -47,13 +57,14 @@ struct Serve: AsyncParsableCommand {
             lifecycle: PostgresLifecycleStore(database: database),
             aliases: PostgresAliasStore(database: database),
             deployments: PostgresDeploymentStore(database: database),
+            artifacts: artifacts,
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,
             tokenMaxLifetime: .seconds(try settings.int("auth.token_max_days") * 86_400))
         let app = buildApplication(
             dependencies, http: HTTPSettings(host: try settings.require("http.host"), port: try settings.int("http.port")),
-            services: [client], logger: logger)
+            services: services, logger: logger)
         try await app.runService()
     }
 }

@@ -1,3 +1,4 @@
+import CairnArtifacts
 import CairnCore
 import CairnHTTP
 import CairnLDAP
@@ -48,14 +49,17 @@ struct APIHarness {
         cacheTTL: Duration = .seconds(60), ldap: LDAPConfiguration? = nil,
         // Lenient by default: suites that send wrong passwords on purpose must not trip it; the throttle's own
         // tests pass strict policies.
-        userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000)
+        userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000),
+        artifactLimits: ArtifactLimits = ArtifactLimits()
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
         let dependencies = Dependencies(
             tenants: db.tenants, registry: db.registry, tokens: db.tokens, audit: PostgresAuditStore(database: db.database),
             lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database),
-            deployments: PostgresDeploymentStore(database: db.database), directory: directory,
+            deployments: PostgresDeploymentStore(database: db.database),
+            artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
+            directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
             platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)
         return APIHarness(db: db, dependencies: dependencies)
@@ -100,6 +104,40 @@ struct APIClient: Sendable {
 
     func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, json: JSONValue) async throws -> Reply {
         try await call(method, path, as: user, body: String(decoding: try JSONEncoder().encode(json), as: UTF8.self))
+    }
+}
+
+/// One blob store for the whole test process (its own thread pool), under a fresh directory.
+enum TestBlobs {
+    private static let store = Result { try FileBlobStore(root: TestEnvironment.scratchDirectory("artifacts"), threads: 4, chunkSize: 256 << 10) }
+    static func shared() throws -> FileBlobStore { try store.get() }
+}
+
+extension APIClient {
+    /// PUTs raw bytes (an artifact upload) with extra headers.
+    func upload(
+        _ path: String, bytes: [UInt8], as user: String, headers extra: [HTTPField.Name: String] = [:]
+    ) async throws -> Reply {
+        var headers = HTTPFields()
+        headers[.authorization] = "Basic " + Data("\(user):\(DirectoryFixture.passwords[user] ?? "")".utf8).base64EncodedString()
+        headers[.contentType] = "application/octet-stream"
+        for (name, value) in extra { headers[name] = value }
+        let response = try await client.execute(uri: path, method: .put, headers: headers, body: ByteBuffer(bytes: bytes))
+        let text = String(buffer: response.body)
+        return Reply(
+            status: response.status, headers: response.headers, text: text,
+            json: try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))
+    }
+
+    /// A download: status, headers and the raw body.
+    func download(_ path: String, as user: String, headers extra: [HTTPField.Name: String] = [:]) async throws
+        -> (status: HTTPResponse.Status, headers: HTTPFields, bytes: [UInt8])
+    {
+        var headers = HTTPFields()
+        headers[.authorization] = "Basic " + Data("\(user):\(DirectoryFixture.passwords[user] ?? "")".utf8).base64EncodedString()
+        for (name, value) in extra { headers[name] = value }
+        let response = try await client.execute(uri: path, method: .get, headers: headers, body: nil)
+        return (response.status, response.headers, Array(response.body.readableBytesView))
     }
 }
 

@@ -15,7 +15,7 @@ import Testing
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
             .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f")
-            .replacingOccurrences(of: "{alias}", with: "champion")
+            .replacingOccurrences(of: "{alias}", with: "champion").replacingOccurrences(of: "{path}", with: "MLmodel")
             .replacingOccurrences(of: "{deployment}", with: "2b7e1c4d-5a6f-4e3b-8c9d-0e1f2a3b4c5d").replacingOccurrences(
                 of: "/compare", with: "/compare?versions=1,2")
     }
@@ -55,14 +55,20 @@ import Testing
         for tenant in [mine, theirs] {
             _ = try await db.registry.createModel(
                 try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
-            for _ in 0..<2 {
+            for number in 1...2 {
+                // Version 1 is still being registered and holds a file.
                 _ = try await db.registry.createVersion(
                     of: "m",
                     try NewModelVersion(
-                        status: nil, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil,
+                        status: number == 1 ? .pendingRegistration : nil, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil,
                         hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
                     in: tenant, by: "t", logger: db.logger)
             }
+            _ = try await harness.dependencies.artifacts.upload(
+                AsyncStream {
+                    $0.yield(Array("flavors: {}\n".utf8)); $0.finish()
+                }, to: try ArtifactPath(decoded: "MLmodel"), declaredLength: nil,
+                expected: nil, version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
             _ = try await PostgresAliasStore(database: db.database).setAlias(
                 try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         }
@@ -162,7 +168,7 @@ import Testing
 
     static func openAPIPath(_ routerPath: String) -> String {
         let components = routerPath.split(separator: "/").map { part in
-            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            part == "**" ? "{path}" : part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
         }
         return "/" + components.joined(separator: "/")
     }

@@ -25,9 +25,27 @@ public enum TestEnvironment {
             groupBase: try require("CAIRN_LDAP_GROUP_BASE"), timeout: 3)
     }
 
-    public static var migrationsDirectory: URL {
+    public static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("sql")
+    }
+
+    public static var migrationsDirectory: URL { packageRoot.appendingPathComponent("sql") }
+
+    /// A new, empty directory under `CAIRN_TEST_SCRATCH` (ops/test points it into .local/test) or the system's temp.
+    public static func scratchDirectory(_ name: String) throws -> String {
+        let base = ProcessInfo.processInfo.environment["CAIRN_TEST_SCRATCH"] ?? FileManager.default.temporaryDirectory.path
+        let path = "\(base)/\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The `cairn` executable built with the tests (`CAIRN_BINARY`, else the debug build in .build).
+    public static func cairnBinary() throws -> String {
+        let path = ProcessInfo.processInfo.environment["CAIRN_BINARY"] ?? packageRoot.appendingPathComponent(".build/debug/cairn").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestSetupError("No cairn executable at \(path): build it first (ops/test does) or set CAIRN_BINARY.")
+        }
+        return path
     }
 }
 

@@ -14,6 +14,8 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidState = Code(rawValue: "INVALID_STATE")
         public static let requestLimitExceeded = Code(rawValue: "REQUEST_LIMIT_EXCEEDED")
         public static let requestTooLarge = Code(rawValue: "REQUEST_TOO_LARGE")
+        public static let rangeNotSatisfiable = Code(rawValue: "RANGE_NOT_SATISFIABLE")
+        public static let deadlineExceeded = Code(rawValue: "DEADLINE_EXCEEDED")
         public static let temporarilyUnavailable = Code(rawValue: "TEMPORARILY_UNAVAILABLE")
         public static let endpointNotFound = Code(rawValue: "ENDPOINT_NOT_FOUND")
         public static let internalError = Code(rawValue: "INTERNAL_ERROR")
@@ -23,11 +25,14 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// Seconds after which a retry may succeed (throttling), sent as `Retry-After`.
     public let retryAfter: Int?
+    /// The full length of the resource a range was asked of, sent as `Content-Range: bytes */<size>`.
+    public let resourceSize: Int64?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, resourceSize: Int64? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.resourceSize = resourceSize
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -91,6 +91,8 @@ public struct ModelVersion: Sendable, Equatable {
     public var tags: [String: String]
     public var aliases: [String]
     public var legalHold: Bool
+    /// Set when the version became READY: the digest of its whole file tree (`FilesManifest`); nil without files.
+    public var filesDigest: BlobDigest?
     public let createdAt: Date
     public let createdBy: String
     public var updatedAt: Date
@@ -100,7 +102,8 @@ public struct ModelVersion: Sendable, Equatable {
         modelID: UUID, modelName: String, version: Int, status: VersionStatus, statusMessage: String?, stage: Stage,
         description: String, source: String?, runID: String?, runLink: String?, lineage: Lineage,
         hyperparameters: JSONObject, metrics: [Metric], environment: JSONObject, tags: [String: String],
-        aliases: [String], createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, legalHold: Bool = false
+        aliases: [String], createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, legalHold: Bool = false,
+        filesDigest: BlobDigest? = nil
     ) {
         self.modelID = modelID
         self.modelName = modelName
@@ -119,6 +122,7 @@ public struct ModelVersion: Sendable, Equatable {
         self.tags = tags
         self.aliases = aliases
         self.legalHold = legalHold
+        self.filesDigest = filesDigest
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.updatedAt = updatedAt

@@ -33,6 +33,7 @@ struct VersionDTO: Encodable {
     let tags: [String: String]
     let aliases: [String]
     let legalHold: Bool
+    let filesDigest: Nullable<String>
     let createdAt: String
     let createdBy: String
     let updatedAt: String
@@ -55,6 +56,7 @@ struct VersionDTO: Encodable {
         tags = v.tags
         aliases = v.aliases
         legalHold = v.legalHold
+        filesDigest = Nullable(v.filesDigest?.hex)
         createdAt = RFC3339.format(v.createdAt)
         createdBy = v.createdBy
         updatedAt = RFC3339.format(v.updatedAt)
@@ -67,6 +69,7 @@ struct VersionDTO: Encodable {
         case runID = "run_id"
         case runLink = "run_link"
         case legalHold = "legal_hold"
+        case filesDigest = "files_digest"
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"

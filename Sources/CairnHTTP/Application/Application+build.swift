@@ -14,6 +14,7 @@ public struct Dependencies: Sendable {
     public var lifecycle: any LifecycleStore
     public var aliases: any AliasStore
     public var deployments: any DeploymentStore
+    public var artifacts: ArtifactService
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -24,7 +25,8 @@ public struct Dependencies: Sendable {
 
     public init(
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
-        lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, directory: any Directory,
+        lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, artifacts: ArtifactService,
+        directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
@@ -37,6 +39,7 @@ public struct Dependencies: Sendable {
         self.lifecycle = lifecycle
         self.aliases = aliases
         self.deployments = deployments
+        self.artifacts = artifacts
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -91,6 +94,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addAliasRoutes(aliases: dependencies.aliases)
     routes.addDeploymentRoutes(deployments: dependencies.deployments)
     routes.addModelCardRoutes(registry: dependencies.registry)
+    routes.addArtifactRoutes(artifacts: dependencies.artifacts)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

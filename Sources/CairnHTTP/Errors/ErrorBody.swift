@@ -27,6 +27,8 @@ extension CairnError {
         case .resourceAlreadyExists, .invalidState: .conflict
         case .requestLimitExceeded: .tooManyRequests
         case .requestTooLarge: .contentTooLarge
+        case .deadlineExceeded: .requestTimeout
+        case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .temporarilyUnavailable: .serviceUnavailable
         default: .internalServerError
         }
@@ -37,6 +39,7 @@ extension CairnError {
         headers[.contentType] = "application/json; charset=utf-8"
         if code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if let resourceSize { headers[.contentRange] = "bytes */\(resourceSize)" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(ErrorBody(errorCode: code.rawValue, message: message))) ?? Data()

@@ -1,4 +1,5 @@
 import CairnCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -41,7 +42,7 @@ final class APIRoutes: @unchecked Sendable {
         _ method: HTTPRequest.Method, _ path: String, access: Access,
         _ handler: @escaping @Sendable (Request, CairnRequestContext, TenantScope) async throws -> Response
     ) {
-        endpoints.append(Endpoint(method: method, path: "/api/v1/" + path, access: access))
+        endpoints.append(Endpoint(method: method, path: "/api/v1/" + path.replacingOccurrences(of: "**", with: "{path}"), access: access))
         group.on(RouterPath(path), method: method) { [self] request, context in
             let principal = try context.requirePrincipal()
             let scope = try await tenantScope(context: context, principal: principal)

@@ -12,6 +12,10 @@ extension PSQLError {
             return CairnError.alreadyExists(Self.uniqueMessages[constraint] ?? "That object already exists.")
         case PostgresError.Code.checkViolation.raw where constraint == "legal_hold_blocks_delete":
             return CairnError(.invalidState, "A version under legal hold cannot be deleted.")
+        case PostgresError.Code.checkViolation.raw where constraint == "version_files_frozen":
+            return CairnError(.invalidState, "Only a version in PENDING_REGISTRATION takes file changes; a READY version's files are frozen.")
+        case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
+            return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
