@@ -122,6 +122,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CairnArtifactsTests",
+            dependencies: [
+                "CairnCore", "CairnArtifacts", "CairnPostgres", "CairnTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CairnJobsTests",
+            dependencies: ["CairnCore", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CairnLDAPTests",
             dependencies: ["CairnCore", "CairnLDAP", "CairnTestSupport"],
             swiftSettings: swiftSettings

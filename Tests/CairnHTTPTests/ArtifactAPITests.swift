@@ -93,7 +93,9 @@ import Testing
 
             // Every change is audited.
             let audit = try await api.call(.get, "/api/v1/tenants/\(tenant.slug)/audit", as: "dave")
-            let actions = audit.json?["entries"]?.array?.compactMap { $0["action"]?.string }.filter { $0.hasPrefix("version_file.") || $0.hasSuffix(".finalized") }
+            let actions = audit.json?["entries"]?.array?.compactMap { $0["action"]?.string }.filter {
+                $0.hasPrefix("version_file.") || $0.hasSuffix(".finalized")
+            }
             #expect(actions?.sorted() == ["model_version.finalized", "version_file.added", "version_file.added", "version_file.replaced"])
         }
     }

@@ -76,6 +76,15 @@ import Testing
             try Self.expect(version.json, matches: "ModelVersion", in: doc)
             try Self.expect(version.json?["lineage"], matches: "Lineage", in: doc)
 
+            let pending = try await api.call(.post, "\(base)/models/\(name)/versions", as: "alice", body: #"{"status":"PENDING_REGISTRATION"}"#)
+            let pendingBase = "\(base)/models/\(name)/versions/\(Int(pending.json?["version"]?.number ?? 0))"
+            let file = try await api.upload("\(pendingBase)/files/model.pkl", bytes: [0x80, 0x04], as: "alice")
+            #expect(file.status == .created, "\(file.text)")
+            try Self.expect(file.json, matches: "VersionFile", in: doc)
+            try Self.expect(try await api.call(.get, "\(pendingBase)/files", as: "carol").json, matches: "VersionFileList", in: doc)
+            try Self.expect(try await api.call(.post, "\(pendingBase)/finalize", as: "alice").json, matches: "ModelVersion", in: doc)
+            try Self.expect(try await api.call(.get, "\(base)/artifacts/broken", as: "carol").json, matches: "BrokenFileList", in: doc)
+
             let tokenExample = try #require(try Self.schema("CreateToken", in: doc)["example"])
             let token = try await api.call(.post, "\(base)/tokens", as: "alice", json: tokenExample)
             #expect(token.status == .created, "\(token.text)")
