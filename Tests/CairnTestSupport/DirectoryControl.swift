@@ -62,46 +62,11 @@ public enum DirectoryControl {
         }
     }
 
-    /// Runs a program to completion with posix_spawn and waitpid (Foundation's Process can hang on Linux when
-    /// called repeatedly from concurrent tests). Standard output and error are returned; a non-zero exit throws.
+    /// Runs a program to completion; a non-zero exit throws with its output.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> String {
-        var output: [Int32] = [0, 0]
-        var stdin: [Int32] = [0, 0]
-        guard pipe(&output) == 0, pipe(&stdin) == 0 else { throw TestSetupError("pipe failed") }
-        // Only the dup2'd copies may reach the child (and a daemon it starts).
-        for fd in output + stdin { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(stdin[0])
-        close(output[1])
-        if let input, spawned == 0 {
-            let bytes = Array(input.utf8)
-            _ = bytes.withUnsafeBytes { write(stdin[1], $0.baseAddress, $0.count) }
-        }
-        close(stdin[1])
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(output[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            data.append(contentsOf: buffer[0..<count])
-        }
-        close(output[0])
-        guard spawned == 0 else { throw TestSetupError("could not start \(executable): \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = String(decoding: data, as: UTF8.self)
-        let exitCode = (status >> 8) & 0xff
-        guard status & 0x7f == 0, exitCode == 0 else { throw TestSetupError("\(executable) failed (\(status)): \(text)") }
-        return text
+        let (status, output) = try Subprocess.run(executable, arguments, input: input)
+        guard status == 0 else { throw TestSetupError("\(executable) failed (\(status)): \(output)") }
+        return output
     }
 }

@@ -1,0 +1,176 @@
+import CairnArtifacts
+import CairnCore
+import CairnPostgres
+import CairnTestSupport
+import Crypto
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real `cairn` executable: a 200 MB round trip with the server's memory measured, kill -9 in the middle of an
+/// upload, and the `cairn artifacts` commands. One at a time, so memory readings are not disturbed by each other.
+@Suite(.serialized) struct ServerProcessTests {
+    let db: TestDatabase
+
+    init() async throws {
+        db = try await TestDatabase.shared()
+    }
+
+    /// A tenant with the fixture's people, model `m`, version 1 PENDING_REGISTRATION.
+    func pendingVersion(_ prefix: String) async throws -> Tenant {
+        let tenant = try await db.makeTenant(prefix)
+        _ = try await db.registry.createModel(
+            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
+        _ = try await db.registry.createVersion(
+            of: "m",
+            try NewModelVersion(
+                status: .pendingRegistration, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
+                metrics: nil, environment: nil, tags: nil),
+            in: tenant, by: "t", logger: db.logger)
+        return tenant
+    }
+
+    /// `megabytes` MiB of non-repeating-looking bytes; returns the path and the SHA-256.
+    static func largeFile(megabytes: Int, in directory: String) throws -> (path: String, sha256: String) {
+        let path = "\(directory)/large.bin"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var generator = SystemRandomNumberGenerator()
+        var block = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var hasher = SHA256()
+        for index in 0..<megabytes {
+            block[0] = UInt8(truncatingIfNeeded: index)
+            block[1] = UInt8(truncatingIfNeeded: index >> 8)
+            hasher.update(data: block)
+            try handle.write(contentsOf: block)
+        }
+        return (path, BlobDigest(bytes: hasher.finalize()).hex)
+    }
+
+    /// Runs curl to completion while sampling the server's resident memory every 10 ms.
+    static func curl(_ arguments: [String], server: ServerProcess, log: String) async throws -> (status: Int32, output: String, peakRSS: Int) {
+        let pid = try Subprocess.start("/usr/bin/curl", ["-sS", "-H", "Expect:"] + arguments, log: log)
+        var peak = server.residentBytes ?? 0
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            peak = max(peak, server.residentBytes ?? 0)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return ((status >> 8) & 0xff, output, peak)
+    }
+
+    @Test func aLargeRoundTripKeepsServerMemoryFlat() async throws {
+        let tenant = try await pendingVersion("large")
+        let scratch = try TestEnvironment.scratchDirectory("large")
+        let (file, sha256) = try Self.largeFile(megabytes: 200, in: scratch)
+        let server = try await ServerProcess.start(artifactRoot: "\(scratch)/store")
+        defer { server.kill() }
+        let url = "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.safetensors"
+
+        // Warm up (first connection, first database and directory calls), then take the idle reading.
+        _ = try await Self.curl(["-u", "alice:alice-pw", "-T", "/dev/null", "\(url).warmup"], server: server, log: "\(scratch)/warm.log")
+        _ = try await Self.curl(["-u", "alice:alice-pw", "-o", "/dev/null", "\(url).warmup"], server: server, log: "\(scratch)/warm2.log")
+        try await Task.sleep(for: .milliseconds(200))
+        let idle = try #require(server.residentBytes)
+
+        let upload = try await Self.curl(
+            ["-u", "alice:alice-pw", "-T", file, "-o", "\(scratch)/upload.json", "-w", "%{http_code}", url], server: server, log: "\(scratch)/up.log")
+        #expect(upload.status == 0)
+        #expect(upload.output.hasSuffix("201"), "\(upload.output)")
+        let response = try String(contentsOfFile: "\(scratch)/upload.json", encoding: .utf8)
+        #expect(response.contains("\"sha256\":\"\(sha256)\""), "\(response)")
+
+        let download = try await Self.curl(
+            ["-u", "alice:alice-pw", "-o", "\(scratch)/download.bin", "-w", "%{http_code}", url], server: server, log: "\(scratch)/down.log")
+        #expect(download.output.hasSuffix("200"), "\(download.output)")
+        #expect(try Subprocess.run("/usr/bin/cmp", [file, "\(scratch)/download.bin"]).status == 0, "the download differs from the upload")
+
+        let mib = { (bytes: Int) in Double(bytes) / 1_048_576 }
+        print(
+            "[measure] 200 MiB round trip: idle RSS \(mib(idle)) MiB, upload peak +\(mib(upload.peakRSS - idle)) MiB, download peak +\(mib(download.peakRSS - idle)) MiB"
+        )
+        // Buffering the body would cost at least 200 MiB; streaming costs a few chunk buffers.
+        #expect(upload.peakRSS - idle < 48 << 20, "upload grew the server by \(mib(upload.peakRSS - idle)) MiB")
+        #expect(download.peakRSS - idle < 48 << 20, "download grew the server by \(mib(download.peakRSS - idle)) MiB")
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    @Test func killDashNineDuringAnUploadLeavesNothingVisible() async throws {
+        let tenant = try await pendingVersion("kill9")
+        let scratch = try TestEnvironment.scratchDirectory("kill9")
+        let (file, _) = try Self.largeFile(megabytes: 64, in: scratch)
+        let root = "\(scratch)/store"
+        let server = try await ServerProcess.start(artifactRoot: root)
+        let url = "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.bin"
+        let curl = try Subprocess.start(
+            "/usr/bin/curl", ["-sS", "-H", "Expect:", "--limit-rate", "8M", "-u", "alice:alice-pw", "-T", file, url], log: "\(scratch)/curl.log")
+
+        // Kill the server once part of the upload is on disk.
+        let uploads = "\(root)/\(tenant.id.uuidString.lowercased())/uploads"
+        var partial = 0
+        for _ in 0..<500 where partial < 4 << 20 {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: uploads)) ?? []
+            partial = names.compactMap { try? FileManager.default.attributesOfItem(atPath: "\(uploads)/\($0)")[.size] as? Int }.max() ?? 0
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(partial >= 4 << 20, "the upload never reached the disk")
+        server.kill(SIGKILL)
+        #expect(Subprocess.wait(curl) != 0, "curl should see the connection die")
+
+        // No visible blob, no file row, the version still pending.
+        let blobs = FileManager.default.subpaths(atPath: "\(root)/\(tenant.id.uuidString.lowercased())/blobs") ?? []
+        #expect(blobs.allSatisfy { BlobDigest(hex: ($0 as NSString).lastPathComponent) == nil }, "\(blobs)")
+        let store = PostgresArtifactStore(database: db.database)
+        let files = try await store.files(version: 1, of: "m", in: tenant, logger: db.logger)
+        #expect(files.files.isEmpty)
+        #expect(files.status == .pendingRegistration)
+
+        // A restarted server serves nothing for it; the leftover is collected as an abandoned upload.
+        let restarted = try await ServerProcess.start(artifactRoot: root)
+        defer { restarted.kill() }
+        let restartedURL = "\(restarted.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.bin"
+        let get = try Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "carol:carol-pw", restartedURL])
+        #expect(get.output == "404")
+        let service = ArtifactService(blobs: try FileBlobStore(root: root, threads: 1), store: store, limits: ArtifactLimits())
+        let report = try await service.collectGarbage(tenant, abandonedAfter: .seconds(0), now: Date().addingTimeInterval(5), logger: db.logger)
+        #expect(report.abandonedUploads == 1)
+        #expect(report.storedBlobs == 0)
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    @Test func theVerifyCommandNamesBrokenFilesAndFails() async throws {
+        let tenant = try await pendingVersion("cli-verify")
+        let root = try TestEnvironment.scratchDirectory("cli-verify")
+        let blobs = try FileBlobStore(root: root, threads: 1)
+        let service = ArtifactService(blobs: blobs, store: PostgresArtifactStore(database: db.database), limits: ArtifactLimits())
+        let file = try await service.upload(
+            AsyncStream {
+                $0.yield(Array("onnx weights".utf8)); $0.finish()
+            }, to: try ArtifactPath(decoded: "model.onnx"), declaredLength: nil,
+            expected: nil, version: 1, of: "m", in: tenant, by: "t", logger: db.logger
+        ).file
+        _ = try await service.finalize(version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
+        let environment = ["CAIRN_ARTIFACT_ROOT": root, "CAIRN_LOG_LEVEL": "error"]
+        let binary = try TestEnvironment.cairnBinary()
+
+        let intact = try Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
+        #expect(intact.status == 0, "\(intact.output)")
+        #expect(intact.output.contains("1 blobs checked, 1 intact, 0 broken files"), "\(intact.output)")
+
+        let path = "\(root)/\(tenant.id.uuidString.lowercased())/blobs/sha256/\(file.digest.hex.prefix(2))/\(file.digest.hex)"
+        #expect(chmod(path, 0o600) == 0)
+        try Data("onnx weighty".utf8).write(to: URL(fileURLWithPath: path))
+        let broken = try Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
+        #expect(broken.status == 1, "\(broken.output)")
+        #expect(broken.output.contains("CORRUPT m v1 model.onnx sha256:\(file.digest.hex)"), "\(broken.output)")
+
+        let gc = try Subprocess.run(binary, ["artifacts", "gc", "--tenant", tenant.slug.value], environment: environment)
+        #expect(gc.status == 0, "\(gc.output)")
+        #expect(gc.output.contains("1 blobs stored, 0 removed"), "\(gc.output)")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Child processes for tests, through posix_spawn (Foundation's Process can hang on Linux when used repeatedly
+/// from concurrent tests).
+public enum Subprocess {
+    /// Runs to completion; returns the exit code and standard output and error together.
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws
+        -> (status: Int32, output: String)
+    {
+        var output: [Int32] = [0, 0]
+        var stdin: [Int32] = [0, 0]
+        guard pipe(&output) == 0, pipe(&stdin) == 0 else { throw TestSetupError("pipe failed") }
+        // Only the dup2'd copies may reach the child (and a daemon it starts).
+        for fd in output + stdin { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 2)
+        let pid = try spawn(executable, arguments, actions: &actions, environment: extra)
+        close(stdin[0])
+        close(output[1])
+        if let input {
+            let bytes = Array(input.utf8)
+            _ = bytes.withUnsafeBytes { write(stdin[1], $0.baseAddress, $0.count) }
+        }
+        close(stdin[1])
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(output[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+        }
+        close(output[0])
+        return (wait(pid), String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts a process in the background with its output appended to `log`; returns its pid.
+    public static func start(_ executable: String, _ arguments: [String], log: String, environment extra: [String: String] = [:]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        return try spawn(executable, arguments, actions: &actions, environment: extra)
+    }
+
+    /// Waits for the process; its exit code, or 128 + the signal that ended it.
+    @discardableResult
+    public static func wait(_ pid: Int32) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Resident memory of a running process, in bytes (Linux /proc).
+    public static func residentBytes(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kib * 1024
+    }
+
+    private static func spawn(
+        _ executable: String, _ arguments: [String], actions: inout posix_spawn_file_actions_t, environment extra: [String: String]
+    ) throws -> Int32 {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(extra) { _, new in new }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw TestSetupError("could not start \(executable): \(String(cString: strerror(spawned)))") }
+        return pid
+    }
+}
