@@ -49,11 +49,18 @@ public final class FileBlobStore: BlobStore {
     public func beginUpload(tenant: UUID) async throws -> any BlobUpload {
         let directory = uploadsDirectory(tenant)
         let path = "\(directory)/\(UUID().uuidString.lowercased()).part"
-        let fd = try await run {
+        let (fd, direct) = try await run { () throws -> (Int32, Bool) in
             try POSIX.makeDirectories(directory)
-            return try POSIX.check(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600), "create upload file")
+            let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW
+            // O_DIRECT where the filesystem supports it (not tmpfs, for one): no copy through the page cache.
+            if let direct = POSIX.directIOFlag {
+                let fd = open(path, flags | direct, 0o600)
+                if fd >= 0 { return (fd, true) }
+                guard errno == EINVAL else { throw POSIX.Failure(operation: "create upload file", code: errno) }
+            }
+            return (try POSIX.check(open(path, flags, 0o600), "create upload file"), false)
         }
-        return FileBlobUpload(store: self, tenant: tenant, temporaryPath: path, descriptor: fd)
+        return FileBlobUpload(store: self, tenant: tenant, temporaryPath: path, descriptor: fd, direct: direct)
     }
 
     public func size(of digest: BlobDigest, tenant: UUID) async throws -> Int64? {

@@ -8,58 +8,70 @@ import Foundation
     import Darwin
 #endif
 
-/// Collects writes into chunks of `chunkSize`; each chunk is hashed and written on the store's thread pool.
+/// Collects writes into two aligned buffers of `chunkSize`: while one is hashed and written on the store's thread
+/// pool, the next fills from the network. The file is opened with O_DIRECT where the filesystem allows it, so the
+/// bytes go from the buffer to the disk without a copy through the page cache (the last, partial block is padded and
+/// the file truncated to its length).
 actor FileBlobUpload: BlobUpload {
     private let store: FileBlobStore
     private let tenant: UUID
     private let temporaryPath: String
+    private let direct: Bool
     private var descriptor: Int32?
-    private var hasher = SHA256()
-    private var staging: [UInt8] = []
-    private var size: Int64 = 0
+    private let state = HashState()
+    private var buffers: [AlignedBuffer]
+    private var current = 0
+    private var inFlight: Task<Void, any Error>?
+    private var offset: Int64 = 0
     private var finished: StoredBlob?
     private var published = false
 
-    init(store: FileBlobStore, tenant: UUID, temporaryPath: String, descriptor: Int32) {
+    init(store: FileBlobStore, tenant: UUID, temporaryPath: String, descriptor: Int32, direct: Bool) {
         self.store = store
         self.tenant = tenant
         self.temporaryPath = temporaryPath
         self.descriptor = descriptor
-        staging.reserveCapacity(store.chunkSize)
+        self.direct = direct
+        buffers = [AlignedBuffer(capacity: store.chunkSize), AlignedBuffer(capacity: store.chunkSize)]
     }
 
     func write(_ bytes: some Collection<UInt8> & Sendable) async throws {
-        guard finished == nil else { throw CairnError(.internalError, "write after finish") }
-        staging.append(contentsOf: bytes)
-        if staging.count >= store.chunkSize { try await flush() }
+        guard finished == nil, descriptor != nil else { throw CairnError(.internalError, "write after finish") }
+        var remaining = bytes[...]
+        while !remaining.isEmpty {
+            let taken = buffers[current].append(remaining)
+            remaining = remaining.dropFirst(taken)
+            if buffers[current].isFull { try await submitCurrent() }
+        }
     }
 
-    private func flush() async throws {
-        guard !staging.isEmpty else { return }
+    /// Starts hashing and writing the current buffer once the previous one is done, and switches to the other.
+    private func submitCurrent() async throws {
         guard let fd = descriptor else { throw CairnError(.internalError, "upload already closed") }
-        let chunk = staging
-        staging = []
-        staging.reserveCapacity(store.chunkSize)
-        let before = hasher
-        hasher = try await store.run {
-            try POSIX.writeAll(fd, chunk)
-            var after = before
-            after.update(data: chunk)
-            return after
-        }
-        size += Int64(chunk.count)
+        try await inFlight?.value
+        inFlight = nil
+        let buffer = buffers[current]
+        let (at, direct, state, store) = (offset, direct, state, self.store)
+        offset += Int64(buffer.count)
+        inFlight = Task { try await store.run { try buffer.hashAndWrite(to: fd, at: at, padded: direct, into: state) } }
+        current = 1 - current
+        buffers[current].count = 0
     }
 
     func finish() async throws -> StoredBlob {
         if let finished { return finished }
-        try await flush()
+        if buffers[current].count > 0 { try await submitCurrent() }
+        try await inFlight?.value
+        inFlight = nil
         guard let fd = descriptor else { throw CairnError(.internalError, "upload already closed") }
         descriptor = nil
+        let size = offset
         try await store.run {
             defer { close(fd) }
-            _ = try POSIX.check(fsync(fd), "sync upload")
+            try POSIX.check(ftruncate(fd, off_t(size)), "truncate upload")
+            try POSIX.check(fsync(fd), "sync upload")
         }
-        let blob = StoredBlob(digest: BlobDigest(bytes: hasher.finalize()), size: size)
+        let blob = StoredBlob(digest: BlobDigest(bytes: state.hasher.finalize()), size: size)
         finished = blob
         return blob
     }
@@ -73,14 +85,16 @@ actor FileBlobUpload: BlobUpload {
         // Renaming over an existing blob is harmless (same content) and repairs one a sweep found corrupt.
         try await store.run {
             try POSIX.makeDirectories(directory)
-            _ = try POSIX.check(chmod(source, 0o400), "protect blob")
-            _ = try POSIX.check(rename(source, target), "publish blob")
+            try POSIX.check(chmod(source, 0o400), "protect blob")
+            try POSIX.check(rename(source, target), "publish blob")
             try POSIX.syncDirectory(directory)
         }
         published = true
     }
 
     func discard() async {
+        _ = try? await inFlight?.value
+        inFlight = nil
         let fd = descriptor
         descriptor = nil
         guard !published else { return }
@@ -88,6 +102,73 @@ actor FileBlobUpload: BlobUpload {
         _ = try? await store.run {
             if let fd { close(fd) }
             unlink(path)
+        }
+    }
+}
+
+/// The running SHA-256 of an upload. Only the one write job in flight touches it, and jobs run one after another.
+final class HashState: @unchecked Sendable {
+    var hasher = SHA256()
+}
+
+/// A page-aligned buffer (as O_DIRECT needs). Filled by the upload's actor, then handed to one write job at a time.
+final class AlignedBuffer: @unchecked Sendable {
+    static let alignment = 4096
+    let pointer: UnsafeMutableRawPointer
+    let capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = (capacity + Self.alignment - 1) / Self.alignment * Self.alignment
+        var raw: UnsafeMutableRawPointer?
+        if posix_memalign(&raw, Self.alignment, self.capacity) != 0 || raw == nil {
+            raw = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: Self.alignment)
+        }
+        pointer = raw ?? UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: Self.alignment)
+    }
+
+    deinit { free(pointer) }
+
+    var isFull: Bool { count == capacity }
+
+    /// Copies as much of `bytes` as fits; returns how many.
+    func append(_ bytes: some Collection<UInt8>) -> Int {
+        let room = capacity - count
+        let taken = Swift.min(room, bytes.count)
+        let target = UnsafeMutableRawBufferPointer(start: pointer + count, count: taken)
+        let copied =
+            bytes.withContiguousStorageIfAvailable { source -> Int in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(source)[0..<taken]))
+                return taken
+            }
+            ?? {
+                var index = 0
+                for byte in bytes.prefix(taken) {
+                    target[index] = byte
+                    index += 1
+                }
+                return index
+            }()
+        count += copied
+        return copied
+    }
+
+    /// Hashes the filled part and writes it at `offset`; `padded` writes whole alignment blocks (O_DIRECT).
+    func hashAndWrite(to fd: Int32, at offset: Int64, padded: Bool, into state: HashState) throws {
+        state.hasher.update(bufferPointer: UnsafeRawBufferPointer(start: pointer, count: count))
+        var length = count
+        if padded, length % Self.alignment != 0 {
+            let rounded = (length + Self.alignment - 1) / Self.alignment * Self.alignment
+            (pointer + length).initializeMemory(as: UInt8.self, repeating: 0, count: rounded - length)
+            length = rounded
+        }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        do {
+            try POSIX.writeAll(fd, bytes, at: offset)
+        } catch let failure as POSIX.Failure where padded && failure.code == EINVAL {
+            // A filesystem that accepted O_DIRECT at open but not for this write: carry on through the page cache.
+            try POSIX.check(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~(POSIX.directIOFlag ?? 0)), "leave direct I/O")
+            try POSIX.writeAll(fd, bytes, at: offset)
         }
     }
 }

@@ -14,6 +14,17 @@ enum POSIX {
         var description: String { "\(operation) failed: \(String(cString: strerror(code))) (errno \(code))" }
     }
 
+    /// Linux's O_DIRECT, which Glibc's Swift module does not export (it sits behind _GNU_SOURCE).
+    static var directIOFlag: Int32? {
+        #if os(Linux) && arch(x86_64)
+            return 0o40000
+        #elseif os(Linux) && arch(arm64)
+            return 0o200000
+        #else
+            return nil
+        #endif
+    }
+
     @discardableResult
     static func check(_ result: Int32, _ operation: String) throws -> Int32 {
         guard result >= 0 else { throw Failure(operation: operation, code: errno) }
@@ -24,17 +35,16 @@ enum POSIX {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(operation: "write", code: errno)
-                }
-                done += written
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(fd, base + done, bytes.count - done, off_t(offset) + off_t(done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "write", code: errno)
             }
+            done += written
         }
     }
 

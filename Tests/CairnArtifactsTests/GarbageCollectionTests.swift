@@ -18,39 +18,15 @@ import Testing
         artifacts = ArtifactService(blobs: blobs, store: PostgresArtifactStore(database: db.database), limits: ArtifactLimits())
     }
 
-    func pendingVersions(_ count: Int, prefix: String) async throws -> Tenant {
-        let tenant = try await db.makeTenant(prefix)
-        _ = try await db.registry.createModel(
-            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
-        for _ in 0..<count {
-            _ = try await db.registry.createVersion(
-                of: "m",
-                try NewModelVersion(
-                    status: .pendingRegistration, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
-                    metrics: nil, environment: nil, tags: nil),
-                in: tenant, by: "t", logger: db.logger)
-        }
-        return tenant
-    }
-
     func stored(_ bytes: [UInt8], tenant: Tenant) async throws -> (any BlobUpload, StoredBlob) {
         let upload = try await blobs.beginUpload(tenant: tenant.id)
         try await upload.write(bytes)
         return (upload, try await upload.finish())
     }
 
-    func upload(_ bytes: [UInt8], path: String, version: Int, tenant: Tenant) async throws -> VersionFile {
-        try await artifacts.upload(
-            AsyncStream {
-                $0.yield(bytes); $0.finish()
-            }, to: try ArtifactPath(decoded: path), declaredLength: nil, expected: nil,
-            version: version, of: "m", in: tenant, by: "t", logger: db.logger
-        ).file
-    }
-
     @Test func unreferencedBlobsAndAbandonedUploadsAreCollected() async throws {
-        let tenant = try await pendingVersions(1, prefix: "gc-basic")
-        let kept = try await upload(Array("kept".utf8), path: "a", version: 1, tenant: tenant)
+        let tenant = try await db.makeModel("gc-basic", versions: 1)
+        let kept = try await artifacts.put(Array("kept".utf8), at: "a", version: 1, in: tenant, logger: db.logger)
         let (orphan, orphanBlob) = try await stored(Array("orphan".utf8), tenant: tenant)
         try await orphan.publish()
         let abandoned = try await blobs.beginUpload(tenant: tenant.id)
@@ -71,7 +47,7 @@ import Testing
 
     /// The collector meets an upload that is publishing the same content: it must skip the blob.
     @Test func collectionSkipsABlobAnUploadIsPublishing() async throws {
-        let tenant = try await pendingVersions(1, prefix: "gc-race-a")
+        let tenant = try await db.makeModel("gc-race-a", versions: 1)
         let bytes = Array("shared content".utf8)
         let (old, blob) = try await stored(bytes, tenant: tenant)
         try await old.publish()  // an orphan the collector would take
@@ -102,7 +78,7 @@ import Testing
 
     /// An upload meets the collector deleting the same content: it waits, then publishes its own copy.
     @Test func anUploadWaitsForACollectionInProgress() async throws {
-        let tenant = try await pendingVersions(1, prefix: "gc-race-b")
+        let tenant = try await db.makeModel("gc-race-b", versions: 1)
         let bytes = Array("content deleted then uploaded".utf8)
         let (old, blob) = try await stored(bytes, tenant: tenant)
         try await old.publish()
@@ -122,7 +98,7 @@ import Testing
                 }, logger: logger)
         }
         for await _ in removing { break }
-        async let uploaded = upload(bytes, path: "w.bin", version: 1, tenant: tenant)
+        async let uploaded = artifacts.put(bytes, at: "w.bin", version: 1, in: tenant, logger: db.logger)
         try await Task.sleep(for: .milliseconds(300))  // let the upload reach the lock
         proceedSignal.yield()
         #expect(try await collecting.value == true)
@@ -133,14 +109,14 @@ import Testing
 
     @Test func concurrentUploadsAndCollectionsNeverLoseReferencedContent() async throws {
         let rounds = 24
-        let tenant = try await pendingVersions(rounds, prefix: "gc-stress")
+        let tenant = try await db.makeModel("gc-stress", versions: rounds)
         // Four contents shared by many uploads, so the same blobs are published, orphaned and collected repeatedly.
         let contents = (0..<4).map { i in [UInt8](repeating: UInt8(i), count: 10_000 + i) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for round in 1...rounds {
                 group.addTask {
                     let bytes = contents[round % contents.count]
-                    _ = try await upload(bytes, path: "w.bin", version: round, tenant: tenant)
+                    _ = try await artifacts.put(bytes, at: "w.bin", version: round, in: tenant, logger: db.logger)
                     if round % 3 == 0 { try await db.registry.deleteVersion(round, of: "m", in: tenant, by: "t", logger: db.logger) }
                 }
                 group.addTask { _ = try await artifacts.collectGarbage(tenant, abandonedAfter: .seconds(3600), logger: db.logger) }

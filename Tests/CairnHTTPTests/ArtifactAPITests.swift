@@ -269,21 +269,9 @@ import Testing
         let harness = try await APIHarness.make()
         let db = harness.db
         // "theirs" binds none of the fixture's people; it holds the same model, version and path as "mine".
-        let theirs = try await db.makeTenant("theirs", bindings: [RoleBinding(group: DistinguishedName("cn=nobody,dc=x"), role: .admin)])
-        _ = try await db.registry.createModel(
-            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: theirs, by: "t", logger: db.logger)
-        _ = try await db.registry.createVersion(
-            of: "m",
-            try NewModelVersion(
-                status: .pendingRegistration, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
-                metrics: nil, environment: nil, tags: nil),
-            in: theirs, by: "t", logger: db.logger)
+        let theirs = try await db.makeModel("theirs", versions: 1, bindings: [RoleBinding(group: DistinguishedName("cn=nobody,dc=x"), role: .admin)])
         let secret = Array("their s3cret".utf8)
-        _ = try await harness.dependencies.artifacts.upload(
-            AsyncStream {
-                $0.yield(secret); $0.finish()
-            }, to: try ArtifactPath(decoded: "secret.txt"), declaredLength: nil, expected: nil,
-            version: 1, of: "m", in: theirs, by: "t", logger: db.logger)
+        _ = try await harness.dependencies.artifacts.put(secret, at: "secret.txt", version: 1, in: theirs, logger: db.logger)
         try await harness.run { api in
             let (_, base) = try await Self.pendingVersion(harness, api: api, prefix: "mine")
             #expect(try await api.upload("\(base)/files/secret.txt", bytes: Array("mine".utf8), as: "alice").status == .created)

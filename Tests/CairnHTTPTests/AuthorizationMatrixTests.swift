@@ -64,11 +64,7 @@ import Testing
                         hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
                     in: tenant, by: "t", logger: db.logger)
             }
-            _ = try await harness.dependencies.artifacts.upload(
-                AsyncStream {
-                    $0.yield(Array("flavors: {}\n".utf8)); $0.finish()
-                }, to: try ArtifactPath(decoded: "MLmodel"), declaredLength: nil,
-                expected: nil, version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
+            _ = try await harness.dependencies.artifacts.put(Array("flavors: {}\n".utf8), at: "MLmodel", version: 1, in: tenant, logger: db.logger)
             _ = try await PostgresAliasStore(database: db.database).setAlias(
                 try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         }

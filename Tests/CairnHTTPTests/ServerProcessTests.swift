@@ -19,20 +19,6 @@ import Testing
         db = try await TestDatabase.shared()
     }
 
-    /// A tenant with the fixture's people, model `m`, version 1 PENDING_REGISTRATION.
-    func pendingVersion(_ prefix: String) async throws -> Tenant {
-        let tenant = try await db.makeTenant(prefix)
-        _ = try await db.registry.createModel(
-            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
-        _ = try await db.registry.createVersion(
-            of: "m",
-            try NewModelVersion(
-                status: .pendingRegistration, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
-                metrics: nil, environment: nil, tags: nil),
-            in: tenant, by: "t", logger: db.logger)
-        return tenant
-    }
-
     /// `megabytes` MiB of non-repeating-looking bytes; returns the path and the SHA-256.
     static func largeFile(megabytes: Int, in directory: String) throws -> (path: String, sha256: String) {
         let path = "\(directory)/large.bin"
@@ -65,7 +51,7 @@ import Testing
     }
 
     @Test func aLargeRoundTripKeepsServerMemoryFlat() async throws {
-        let tenant = try await pendingVersion("large")
+        let tenant = try await db.makeModel("large", versions: 1)
         let scratch = try TestEnvironment.scratchDirectory("large")
         let (file, sha256) = try Self.largeFile(megabytes: 200, in: scratch)
         let server = try await ServerProcess.start(artifactRoot: "\(scratch)/store")
@@ -101,7 +87,7 @@ import Testing
     }
 
     @Test func killDashNineDuringAnUploadLeavesNothingVisible() async throws {
-        let tenant = try await pendingVersion("kill9")
+        let tenant = try await db.makeModel("kill9", versions: 1)
         let scratch = try TestEnvironment.scratchDirectory("kill9")
         let (file, _) = try Self.largeFile(megabytes: 64, in: scratch)
         let root = "\(scratch)/store"
@@ -144,16 +130,11 @@ import Testing
     }
 
     @Test func theVerifyCommandNamesBrokenFilesAndFails() async throws {
-        let tenant = try await pendingVersion("cli-verify")
+        let tenant = try await db.makeModel("cli-verify", versions: 1)
         let root = try TestEnvironment.scratchDirectory("cli-verify")
         let blobs = try FileBlobStore(root: root, threads: 1)
         let service = ArtifactService(blobs: blobs, store: PostgresArtifactStore(database: db.database), limits: ArtifactLimits())
-        let file = try await service.upload(
-            AsyncStream {
-                $0.yield(Array("onnx weights".utf8)); $0.finish()
-            }, to: try ArtifactPath(decoded: "model.onnx"), declaredLength: nil,
-            expected: nil, version: 1, of: "m", in: tenant, by: "t", logger: db.logger
-        ).file
+        let file = try await service.put(Array("onnx weights".utf8), at: "model.onnx", version: 1, in: tenant, logger: db.logger)
         _ = try await service.finalize(version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         let environment = ["CAIRN_ARTIFACT_ROOT": root, "CAIRN_LOG_LEVEL": "error"]
         let binary = try TestEnvironment.cairnBinary()

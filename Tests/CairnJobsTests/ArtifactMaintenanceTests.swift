@@ -21,23 +21,9 @@ import Testing
 
     /// A tenant with model `m`, version 1 READY with the given files.
     func finalizedVersion(_ files: [String: [UInt8]], prefix: String) async throws -> Tenant {
-        let tenant = try await db.makeTenant(prefix)
-        _ = try await db.registry.createModel(
-            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
-        for _ in 0..<2 {
-            _ = try await db.registry.createVersion(
-                of: "m",
-                try NewModelVersion(
-                    status: .pendingRegistration, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
-                    metrics: nil, environment: nil, tags: nil),
-                in: tenant, by: "t", logger: db.logger)
-        }
+        let tenant = try await db.makeModel(prefix, versions: 2)
         for (path, bytes) in files {
-            _ = try await artifacts.upload(
-                AsyncStream {
-                    $0.yield(bytes); $0.finish()
-                }, to: try ArtifactPath(decoded: path), declaredLength: nil, expected: nil, version: 1,
-                of: "m", in: tenant, by: "t", logger: db.logger)
+            _ = try await artifacts.put(bytes, at: path, version: 1, in: tenant, logger: db.logger)
         }
         _ = try await artifacts.finalize(version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         return tenant
@@ -78,23 +64,14 @@ import Testing
         #expect(audit.count == 2)
 
         // Uploading the same content again (to a version still pending) repairs the blob.
-        _ = try await artifacts.upload(
-            AsyncStream {
-                $0.yield(files["MLmodel"] ?? []); $0.finish()
-            }, to: try ArtifactPath(decoded: "MLmodel"), declaredLength: nil,
-            expected: nil, version: 2, of: "m", in: tenant, by: "t", logger: db.logger)
+        _ = try await artifacts.put(files["MLmodel"] ?? [], at: "MLmodel", version: 2, in: tenant, logger: db.logger)
         let repaired = try await artifacts.verify(tenant, by: "sweeper", logger: db.logger)
         #expect(repaired.brokenFiles.map(\.path.value) == ["model.onnx"])
     }
 
     @Test func finalizeRefusesWhenContentIsMissing() async throws {
         let tenant = try await finalizedVersion([:], prefix: "finalize-missing")
-        let file = try await artifacts.upload(
-            AsyncStream {
-                $0.yield([UInt8]([1, 2, 3])); $0.finish()
-            }, to: try ArtifactPath(decoded: "w.bin"), declaredLength: nil, expected: nil,
-            version: 2, of: "m", in: tenant, by: "t", logger: db.logger
-        ).file
+        let file = try await artifacts.put([UInt8]([1, 2, 3]), at: "w.bin", version: 2, in: tenant, logger: db.logger)
         #expect(unlink(blobPath(file.digest, tenant: tenant)) == 0)
         await #expect(throws: CairnError.self) { try await artifacts.finalize(version: 2, of: "m", in: tenant, by: "t", logger: db.logger) }
         let version = try await db.registry.version(2, of: "m", in: tenant, logger: db.logger)

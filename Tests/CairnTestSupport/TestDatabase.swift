@@ -40,6 +40,25 @@ public final class TestDatabase: Sendable {
             logger: logger)
     }
 
+    /// A tenant (see `makeTenant`) with model `m` and `versions` versions in `status`, numbered from 1.
+    public func makeModel(
+        _ prefix: String, versions: Int, status: VersionStatus = .pendingRegistration,
+        bindings: [RoleBinding] = DirectoryFixture.standardBindings
+    ) async throws -> Tenant {
+        let tenant = try await makeTenant(prefix, bindings: bindings)
+        _ = try await registry.createModel(
+            try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "test", logger: logger)
+        for _ in 0..<versions {
+            _ = try await registry.createVersion(
+                of: "m",
+                try NewModelVersion(
+                    status: status, description: nil, source: nil, runID: nil, runLink: nil, lineage: nil, hyperparameters: nil,
+                    metrics: nil, environment: nil, tags: nil),
+                in: tenant, by: "test", logger: logger)
+        }
+        return tenant
+    }
+
     private actor Gate {
         static let shared = Gate()
         private var instance: TestDatabase?
@@ -52,5 +71,18 @@ public final class TestDatabase: Sendable {
             instance = created
             return created
         }
+    }
+}
+
+extension ArtifactService {
+    /// Uploads `bytes` as one chunk to version `version` of model `m`.
+    @discardableResult
+    public func put(_ bytes: [UInt8], at path: String, version: Int, in tenant: Tenant, logger: Logger) async throws -> VersionFile {
+        try await upload(
+            AsyncStream {
+                $0.yield(bytes); $0.finish()
+            }, to: try ArtifactPath(decoded: path), declaredLength: nil, expected: nil, version: version,
+            of: "m", in: tenant, by: "test", logger: logger
+        ).file
     }
 }

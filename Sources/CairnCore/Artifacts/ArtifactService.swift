@@ -64,7 +64,8 @@ public struct ArtifactService: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw CairnError(.deadlineExceeded, "The upload did not complete within \(timeout.components.seconds) seconds; nothing was stored.")
+                throw CairnError(
+                    .deadlineExceeded, "The upload did not complete within \(timeout) (artifacts.upload_timeout_seconds); nothing was stored.")
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let result = first else {
