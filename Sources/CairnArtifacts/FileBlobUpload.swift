@@ -173,12 +173,14 @@ final class AlignedBuffer: @unchecked Sendable {
     }
 }
 
-/// Reads a byte range in chunks on the store's thread pool.
+/// Reads a byte range in chunks on the store's thread pool, one chunk ahead: the next read runs while the caller
+/// sends the current one.
 actor FileBlobReader: BlobReader {
     private let store: FileBlobStore
     private var descriptor: Int32?
     private var offset: Int64
     private var remaining: Int64
+    private var ahead: Task<[UInt8], any Error>?
 
     init(store: FileBlobStore, descriptor: Int32, offset: Int64, remaining: Int64) {
         self.store = store
@@ -187,24 +189,46 @@ actor FileBlobReader: BlobReader {
         self.remaining = remaining
     }
 
+    /// A response that was never sent (the client went away first) still closes its file.
+    deinit {
+        if let descriptor { Glibc.close(descriptor) }
+    }
+
     func next() async throws -> [UInt8]? {
-        guard remaining > 0, let fd = descriptor else {
+        if ahead == nil { readAhead() }
+        guard let pending = ahead else {
             await close()
             return nil
         }
-        let count = Int(min(Int64(store.chunkSize), remaining))
-        let at = offset
-        let chunk = try await store.run { try POSIX.read(fd, count: count, at: at) }
-        guard !chunk.isEmpty else {
+        ahead = nil
+        let chunk: [UInt8]
+        do {
+            chunk = try await pending.value
+        } catch {
             await close()
-            throw CairnError(.internalError, "The stored file ended early; it may have been truncated.")
+            throw error
         }
-        offset += Int64(chunk.count)
-        remaining -= Int64(chunk.count)
+        readAhead()
         return chunk
     }
 
+    /// Starts reading the next chunk, if any is left.
+    private func readAhead() {
+        guard remaining > 0, let fd = descriptor else { return }
+        let count = Int(min(Int64(store.chunkSize), remaining))
+        let (at, store) = (offset, self.store)
+        offset += Int64(count)
+        remaining -= Int64(count)
+        ahead = Task {
+            let chunk = try await store.run { try POSIX.read(fd, count: count, at: at) }
+            guard chunk.count == count else { throw CairnError(.internalError, "The stored file ended early; it may have been truncated.") }
+            return chunk
+        }
+    }
+
     func close() async {
+        _ = try? await ahead?.value
+        ahead = nil
         guard let fd = descriptor else { return }
         descriptor = nil
         _ = try? await store.run { _ = Glibc.close(fd) }

@@ -69,6 +69,17 @@ public enum Subprocess {
         return kib * 1024
     }
 
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc 2.34+'s posix_spawn_file_actions_addclosefrom_np, which its Swift module does not export.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) throws {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            throw TestSetupError("glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)")
+        }
+        let addCloseFrom = unsafeBitCast(symbol, to: AddCloseFrom.self)
+        guard addCloseFrom(&actions, 3) == 0 else { throw TestSetupError("posix_spawn_file_actions_addclosefrom_np failed") }
+    }
+
     private static func spawn(
         _ executable: String, _ arguments: [String], actions: inout posix_spawn_file_actions_t, environment extra: [String: String]
     ) throws -> Int32 {
@@ -77,6 +88,9 @@ public enum Subprocess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // Nothing but standard input, output and error reaches the child: an inherited database socket would keep
+        // that connection alive in PostgreSQL for as long as the child (or a daemon it starts) lives.
+        try closeInheritedDescriptors(&actions)
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw TestSetupError("could not start \(executable): \(String(cString: strerror(spawned)))") }

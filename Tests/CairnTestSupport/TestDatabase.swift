@@ -59,17 +59,21 @@ public final class TestDatabase: Sendable {
         return tenant
     }
 
+    /// Creates the one instance. The first caller's task is shared: an actor is reentrant across the migration's
+    /// `await`, so remembering only the finished instance would let concurrent first callers each build a client.
     private actor Gate {
         static let shared = Gate()
-        private var instance: TestDatabase?
+        private var creating: Task<TestDatabase, any Error>?
 
         func database() async throws -> TestDatabase {
-            if let instance { return instance }
-            let logger = Logger(label: "cairn.test.migrate")
-            _ = try await Migrator(directory: TestEnvironment.migrationsDirectory).run(url: try TestEnvironment.migrationURL(), logger: logger)
-            let created = TestDatabase(url: try TestEnvironment.databaseURL())
-            instance = created
-            return created
+            if let creating { return try await creating.value }
+            let task = Task {
+                let logger = Logger(label: "cairn.test.migrate")
+                _ = try await Migrator(directory: TestEnvironment.migrationsDirectory).run(url: try TestEnvironment.migrationURL(), logger: logger)
+                return TestDatabase(url: try TestEnvironment.databaseURL())
+            }
+            creating = task
+            return try await task.value
         }
     }
 }
