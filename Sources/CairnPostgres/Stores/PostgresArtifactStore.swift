@@ -22,16 +22,16 @@ public struct PostgresArtifactStore: ArtifactStore {
 
     public func files(version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> VersionFiles {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, current) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: false)
-            let files = try await Self.files(modelID: modelID, version: version, on: connection, logger: logger)
+            let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: false)
+            let files = try await Self.files(modelID: current.modelID, version: version, on: connection, logger: logger)
             return VersionFiles(status: current.status, filesDigest: current.filesDigest, files: files)
         }
     }
 
     public func file(_ path: ArtifactPath, version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> VersionFile {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, _) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: false)
-            guard let file = try await Self.files(modelID: modelID, version: version, path: path, on: connection, logger: logger).first else {
+            let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: false)
+            guard let file = try await Self.files(modelID: current.modelID, version: version, path: path, on: connection, logger: logger).first else {
                 throw CairnError.notFound("Version \(version) of model '\(modelName)' has no file '\(path)'.")
             }
             return file
@@ -42,8 +42,8 @@ public struct PostgresArtifactStore: ArtifactStore {
         async throws
     {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, current) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: false)
-            try await Self.requireAccepts(path, current: current, modelID: modelID, maxFiles: maxFiles, on: connection, logger: logger)
+            let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: false)
+            try await Self.requireAccepts(path, current: current, maxFiles: maxFiles, on: connection, logger: logger)
         }
     }
 
@@ -52,8 +52,9 @@ public struct PostgresArtifactStore: ArtifactStore {
         publish: @Sendable () async throws -> Void, logger: Logger
     ) async throws -> (file: VersionFile, replaced: Bool) {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, current) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: true)
-            try await Self.requireAccepts(file.path, current: current, modelID: modelID, maxFiles: maxFiles, on: connection, logger: logger)
+            let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: true)
+            let modelID = current.modelID
+            try await Self.requireAccepts(file.path, current: current, maxFiles: maxFiles, on: connection, logger: logger)
             try await Self.lockBlob(file.blob.digest, tenantID: tenant.id, exclusive: false, on: connection, logger: logger)
             try await publish()
             let previous = try await Self.files(modelID: modelID, version: version, path: file.path, on: connection, logger: logger).first
@@ -81,7 +82,8 @@ public struct PostgresArtifactStore: ArtifactStore {
 
     public func detach(_ path: ArtifactPath, version: Int, of modelName: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, current) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: true)
+            let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: true)
+            let modelID = current.modelID
             guard current.status != .ready else {
                 throw CairnError(.invalidState, "Version \(version) is READY; its files are frozen.")
             }
@@ -103,7 +105,9 @@ public struct PostgresArtifactStore: ArtifactStore {
         logger: Logger
     ) async throws -> (version: ModelVersion, changed: Bool) {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let (modelID, current) = try await Self.version(version, of: modelName, on: connection, logger: logger, lock: true)
+            let model = try await PostgresRegistryStore.model(named: modelName, on: connection, logger: logger)
+            let modelID = model.id
+            let current = try await PostgresRegistryStore.version(version, modelID: modelID, on: connection, logger: logger, lock: true)
             switch current.status {
             case .ready: return (current, false)
             case .failedRegistration:
@@ -225,16 +229,8 @@ public struct PostgresArtifactStore: ArtifactStore {
 
     // MARK: helpers
 
-    static func version(_ number: Int, of modelName: String, on connection: PostgresConnection, logger: Logger, lock: Bool) async throws
-        -> (UUID, ModelVersion)
-    {
-        let model = try await PostgresRegistryStore.model(named: modelName, on: connection, logger: logger)
-        let version = try await PostgresRegistryStore.version(number, modelID: model.id, on: connection, logger: logger, lock: lock)
-        return (model.id, version)
-    }
-
     static func requireAccepts(
-        _ path: ArtifactPath, current: ModelVersion, modelID: UUID, maxFiles: Int, on connection: PostgresConnection, logger: Logger
+        _ path: ArtifactPath, current: VersionRef, maxFiles: Int, on connection: PostgresConnection, logger: Logger
     ) async throws {
         guard current.status == .pendingRegistration else {
             throw CairnError(
@@ -246,7 +242,7 @@ public struct PostgresArtifactStore: ArtifactStore {
             try await connection.query(
                 """
                 SELECT count(*)::int FROM cairn.version_files
-                WHERE model_id = \(modelID) AND version = \(current.version) AND path <> \(path.value)
+                WHERE model_id = \(current.modelID) AND version = \(current.version) AND path <> \(path.value)
                 """, logger: logger
             ).decode(Int.self).first { _ in true } ?? 0
         guard count < maxFiles else {
@@ -300,5 +296,34 @@ public struct PostgresArtifactStore: ArtifactStore {
             "path": .string(file.path.value), "sha256": .string(file.digest.hex), "size": .number(Double(file.size)),
             "format": .string(file.format.rawValue),
         ])
+    }
+}
+
+/// What the file operations need of a version: a light lookup (the registry's version query also gathers metrics,
+/// tags and aliases, which every download would pay for).
+struct VersionRef {
+    let modelID: UUID
+    let modelName: String
+    let version: Int
+    let status: VersionStatus
+    let filesDigest: BlobDigest?
+
+    var auditID: String { "\(modelName)/\(version)" }
+
+    static func find(_ number: Int, of modelName: String, on connection: PostgresConnection, logger: Logger, lock: Bool) async throws -> VersionRef {
+        let model = try await connection.query(
+            "SELECT id, name FROM cairn.registered_models WHERE name = \(ModelName.lookupForm(modelName))", logger: logger
+        ).decode((UUID, String).self).first { _ in true }
+        guard let (modelID, name) = model else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
+        let row = try await connection.query(
+            """
+            SELECT status, files_digest FROM cairn.model_versions WHERE model_id = \(modelID) AND version = \(number)
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger
+        ).decode((String, String?).self).first { _ in true }
+        guard let (status, digest) = row else { throw CairnError.notFound("Version \(number) of model '\(name)' not found.") }
+        return VersionRef(
+            modelID: modelID, modelName: name, version: number, status: try VersionStatus(validating: status),
+            filesDigest: digest.flatMap { BlobDigest(hex: $0) })
     }
 }
