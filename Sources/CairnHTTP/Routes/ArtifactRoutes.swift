@@ -92,7 +92,6 @@ extension APIRoutes {
         }
         let reader = try await blobs.reader(for: file.digest, tenant: tenant.id, range: range)
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? file.size
-        headers[.contentLength] = "\(length)"
         if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(file.size)" }
         let body = ResponseBody(contentLength: Int(length)) { writer in
             do {
