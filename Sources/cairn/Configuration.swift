@@ -33,6 +33,8 @@ struct Settings {
         ("artifacts.upload_timeout_seconds", "CAIRN_ARTIFACT_UPLOAD_TIMEOUT_SECONDS", false),
         ("artifacts.sweep_interval_seconds", "CAIRN_ARTIFACT_SWEEP_INTERVAL_SECONDS", false),
         ("artifacts.io_threads", "CAIRN_ARTIFACT_IO_THREADS", false),
+        ("events.heartbeat_seconds", "CAIRN_EVENTS_HEARTBEAT_SECONDS", false),
+        ("events.subscriber_buffer", "CAIRN_EVENTS_SUBSCRIBER_BUFFER", false),
         ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
         ("log.level", "CAIRN_LOG_LEVEL", false),
     ]
@@ -53,6 +55,8 @@ struct Settings {
         "artifacts.upload_timeout_seconds": "3600",
         "artifacts.sweep_interval_seconds": "86400",
         "artifacts.io_threads": "4",
+        "events.heartbeat_seconds": "15",
+        "events.subscriber_buffer": "1024",
         "migrations.directory": "sql",
         "log.level": "info",
     ]

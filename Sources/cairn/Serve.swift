@@ -41,7 +41,14 @@ struct Serve: AsyncParsableCommand {
         let directory = CachingDirectory(
             LDAPDirectory(configuration: try settings.ldapConfiguration()), ttl: .seconds(try settings.int("ldap.cache_ttl_seconds")))
         let artifacts = try settings.artifactService(database: database)
-        var services: [any Service] = [client]
+        let hub = EventHub(bufferSize: try settings.int("events.subscriber_buffer"))
+        let eventStore = PostgresEventStore(database: database)
+        let relay = EventRelay(
+            hub: hub, store: eventStore,
+            connect: { logger in try await PostgresConnection.connect(configuration: try databaseURL.connectionConfiguration(), id: 1, logger: logger)
+            },
+            logger: logger)
+        var services: [any Service] = [client, relay]
         let sweepSeconds = try settings.int("artifacts.sweep_interval_seconds")
         if sweepSeconds > 0 {
             services.append(
@@ -58,6 +65,7 @@ struct Serve: AsyncParsableCommand {
             aliases: PostgresAliasStore(database: database),
             deployments: PostgresDeploymentStore(database: database),
             artifacts: artifacts,
+            events: EventStreams(store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds"))),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

@@ -59,6 +59,7 @@ struct APIHarness {
             lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database),
             deployments: PostgresDeploymentStore(database: db.database),
             artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
+            events: EventStreams(store: PostgresEventStore(database: db.database), hub: EventHub()),
             directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
             platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)

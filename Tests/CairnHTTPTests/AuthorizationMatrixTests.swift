@@ -15,7 +15,9 @@ import Testing
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
             .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f")
-            .replacingOccurrences(of: "{alias}", with: "champion").replacingOccurrences(of: "{path}", with: "MLmodel")
+            .replacingOccurrences(of: "{alias}", with: "champion").replacingOccurrences(of: "{path}", with: "MLmodel").replacingOccurrences(
+                of: "/events", with: "/events?limit=0"
+            )
             .replacingOccurrences(of: "{deployment}", with: "2b7e1c4d-5a6f-4e3b-8c9d-0e1f2a3b4c5d").replacingOccurrences(
                 of: "/compare", with: "/compare?versions=1,2")
     }

@@ -15,6 +15,7 @@ public struct Dependencies: Sendable {
     public var aliases: any AliasStore
     public var deployments: any DeploymentStore
     public var artifacts: ArtifactService
+    public var events: EventStreams
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -26,6 +27,7 @@ public struct Dependencies: Sendable {
     public init(
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
         lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, artifacts: ArtifactService,
+        events: EventStreams,
         directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
@@ -40,6 +42,7 @@ public struct Dependencies: Sendable {
         self.aliases = aliases
         self.deployments = deployments
         self.artifacts = artifacts
+        self.events = events
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -95,6 +98,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addDeploymentRoutes(deployments: dependencies.deployments)
     routes.addModelCardRoutes(registry: dependencies.registry)
     routes.addArtifactRoutes(artifacts: dependencies.artifacts)
+    routes.addEventRoutes(events: dependencies.events)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -1,0 +1,61 @@
+public import Foundation
+
+/// One published change, as the outbox (sql/0009_events.sql) recorded it. Ids increase in commit order within a
+/// tenant; consumers resume after the last id they saw.
+public struct RegistryEvent: Sendable, Equatable {
+    public let id: Int64
+    public let tenantID: UUID
+    /// The audit action: `model_version.created`, `model_version.stage_changed`, `transition_request.approved`, …
+    public let type: String
+    public let objectType: String
+    public let objectID: String
+    public let model: String?
+    public let version: Int?
+    /// `{"before": …, "after": …}`, each present when the change has one.
+    public let payload: JSONValue
+    public let actor: String
+    public let requestID: String?
+    public let at: Date
+
+    public init(
+        id: Int64, tenantID: UUID, type: String, objectType: String, objectID: String, model: String?, version: Int?, payload: JSONValue,
+        actor: String, requestID: String?, at: Date
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.type = type
+        self.objectType = objectType
+        self.objectID = objectID
+        self.model = model
+        self.version = version
+        self.payload = payload
+        self.actor = actor
+        self.requestID = requestID
+        self.at = at
+    }
+}
+
+/// Which events a consumer wants: all when a field is nil. Types may end in `.*` (`model_version.*`).
+public struct EventFilter: Sendable, Equatable {
+    public let types: [String]?
+    public let model: String?
+
+    public init(types: [String]? = nil, model: String? = nil) throws(CairnError) {
+        if let types {
+            guard types.count <= 50 else { throw .invalid("At most 50 event types.") }
+            for type in types where (try? /^[a-z_]+\.([a-z_]+|\*)$/.wholeMatch(in: type)) == nil {
+                throw .invalid("'\(type.prefix(80))' is not an event type (like model_version.stage_changed or model_version.*).")
+            }
+        }
+        self.types = types
+        self.model = model
+    }
+
+    public func matches(_ event: RegistryEvent) -> Bool {
+        if let model, event.model != model { return false }
+        guard let types else { return true }
+        return types.contains { pattern in
+            pattern.hasSuffix(".*") ? event.type.hasPrefix(pattern.dropLast()) : event.type == pattern
+        }
+    }
+}

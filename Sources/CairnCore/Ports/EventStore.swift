@@ -1,0 +1,10 @@
+public import Foundation
+public import Logging
+
+/// Reads the outbox. Writing is the database's job: every published audit entry becomes an event.
+public protocol EventStore: Sendable {
+    /// The tenant's events with ids above `id`, oldest first.
+    func events(after id: Int64, tenantID: UUID, limit: Int, logger: Logger) async throws -> [RegistryEvent]
+    /// The tenant's newest event id (0 when none).
+    func latestEventID(tenantID: UUID, logger: Logger) async throws -> Int64
+}

@@ -1,0 +1,122 @@
+public import CairnCore
+public import Foundation
+public import Logging
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// One per replica: a dedicated connection LISTENs on `cairn_events` and the relay hands each tenant's new events,
+/// read from the outbox, to the local `EventHub`. After every (re)connect it re-reads each subscribed tenant from
+/// its cursor, so notifications lost while the connection was down cost nothing. Reconnects back off from 100 ms to
+/// 5 s. Notifications carry only '<tenant>:<id>'; the events themselves are read under row-level security.
+public final class EventRelay: Service, Sendable {
+    public typealias Connector = @Sendable (Logger) async throws -> PostgresConnection
+
+    let hub: EventHub
+    let store: any EventStore
+    let connect: Connector
+    let logger: Logger
+    let batchSize: Int
+    public let status = RelayStatus()
+
+    public init(hub: EventHub, store: any EventStore, connect: @escaping Connector, logger: Logger, batchSize: Int = 500) {
+        self.hub = hub
+        self.store = store
+        self.connect = connect
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    public func run() async throws {
+        await cancelOnGracefulShutdown { await self.loop() }
+        status.set(listening: false)
+    }
+
+    private func loop() async {
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                try await listenOnce()
+                logger.warning("event listener connection ended; reconnecting")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("event listener failed; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            // A connection that got as far as listening starts the backoff over.
+            if status.listening { backoff = .milliseconds(100) }
+            status.set(listening: false)
+            status.countReconnect()
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// Connects, LISTENs, catches every subscribed tenant up, then follows notifications until the connection ends.
+    private func listenOnce() async throws {
+        let connection = try await connect(logger)
+        do {
+            try await connection.listen(on: "cairn_events") { notifications in
+                self.status.set(listening: true)
+                for tenant in await self.hub.tenantsWithSubscribers { try await self.deliver(tenantID: tenant, hint: nil) }
+                for try await notification in notifications {
+                    let parts = notification.payload.split(separator: ":")
+                    guard parts.count == 2, let tenant = UUID(uuidString: String(parts[0])), let id = Int64(parts[1]) else { continue }
+                    try await self.deliver(tenantID: tenant, hint: id)
+                }
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+    }
+
+    /// Reads the tenant's events after the hub's cursor (or just before the notified id, for a tenant the hub has no
+    /// cursor for yet) and publishes them. Does nothing for tenants no one here subscribes to.
+    func deliver(tenantID: UUID, hint: Int64?) async throws {
+        guard await hub.tenantsWithSubscribers.contains(tenantID) else { return }
+        let known = await hub.cursor(tenantID: tenantID)
+        if let known, let hint, hint <= known { return }
+        guard var cursor = known ?? hint.map({ $0 - 1 }) else { return }
+        while true {
+            let events = try await store.events(after: cursor, tenantID: tenantID, limit: batchSize, logger: logger)
+            await hub.publish(events, tenantID: tenantID)
+            status.delivered(events.last)
+            guard events.count == batchSize, let last = events.last else { return }
+            cursor = last.id
+        }
+    }
+}
+
+/// What /readyz reports about the relay.
+public final class RelayStatus: Sendable {
+    private struct State {
+        var listening = false
+        var reconnects = 0
+        var lastEventAt: Date?
+    }
+    private let state = LockedState(State())
+
+    public var listening: Bool { state.withLock { $0.listening } }
+    public var reconnects: Int { state.withLock { $0.reconnects } }
+    /// When the newest event this relay delivered was committed.
+    public var lastEventAt: Date? { state.withLock { $0.lastEventAt } }
+
+    func set(listening: Bool) { state.withLock { $0.listening = listening } }
+    func countReconnect() { state.withLock { $0.reconnects += 1 } }
+    func delivered(_ event: RegistryEvent?) {
+        guard let event else { return }
+        state.withLock { $0.lastEventAt = max($0.lastEventAt ?? event.at, event.at) }
+    }
+}
+
+/// A value behind a lock (Foundation's NSLock), for state read from any task.
+final class LockedState<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

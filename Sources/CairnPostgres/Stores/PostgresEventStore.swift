@@ -1,0 +1,39 @@
+public import CairnCore
+public import Foundation
+public import Logging
+import PostgresNIO
+
+/// The outbox, read under row-level security (one tenant per transaction).
+public struct PostgresEventStore: EventStore {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func events(after id: Int64, tenantID: UUID, limit: Int, logger: Logger) async throws -> [RegistryEvent] {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, type, object_type, object_id, model, version, payload::text, actor, request_id, at
+                FROM cairn.events WHERE id > \(id) ORDER BY id LIMIT \(limit)
+                """, logger: logger)
+            var events: [RegistryEvent] = []
+            for try await (id, type, objectType, objectID, model, version, payload, actor, requestID, at) in rows.decode(
+                (Int64, String, String, String, String?, Int?, String, String, String?, Date).self)
+            {
+                events.append(
+                    RegistryEvent(
+                        id: id, tenantID: tenantID, type: type, objectType: objectType, objectID: objectID, model: model, version: version,
+                        payload: try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8)), actor: actor, requestID: requestID, at: at))
+            }
+            return events
+        }
+    }
+
+    public func latestEventID(tenantID: UUID, logger: Logger) async throws -> Int64 {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            try await connection.query("SELECT COALESCE(max(id), 0) FROM cairn.events", logger: logger).decode(Int64.self).first { _ in true } ?? 0
+        }
+    }
+}
