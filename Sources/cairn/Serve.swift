@@ -65,7 +65,9 @@ struct Serve: AsyncParsableCommand {
             aliases: PostgresAliasStore(database: database),
             deployments: PostgresDeploymentStore(database: database),
             artifacts: artifacts,
-            events: EventStreams(store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds"))),
+            events: EventStreams(
+                store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds")),
+                status: { logger in await relay.readiness(database: database, logger: logger) }),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

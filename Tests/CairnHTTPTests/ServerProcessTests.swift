@@ -154,4 +154,117 @@ import Testing
         #expect(gc.status == 0, "\(gc.output)")
         #expect(gc.output.contains("1 blobs stored, 0 removed"), "\(gc.output)")
     }
+
+    /// Parses a Server-Sent Events transcript into (id, type, data) triples.
+    static func serverSentEvents(_ text: String) -> [(id: Int64, type: String, data: String)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var id: Int64?
+            var type = ""
+            var data = ""
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("id: ") { id = Int64(line.dropFirst(4)) }
+                if line.hasPrefix("event: ") { type = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            return id.map { ($0, type, data) }
+        }
+    }
+
+    /// Waits for a background curl to exit; kills it after `seconds`.
+    static func finish(_ pid: Int32, within seconds: Int) async throws {
+        for _ in 0..<(seconds * 50) where waitpid(pid, nil, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        if kill(pid, 0) == 0 {
+            kill(pid, SIGKILL)
+            Subprocess.wait(pid)
+        }
+    }
+
+    @Test func serverSentEventsDeliverEveryChangeOnceInOrderPerTenantAndResume() async throws {
+        let a = try await db.makeModel("sse-a", versions: 3)
+        let b = try await db.makeModel("sse-b", versions: 1)
+        let scratch = try TestEnvironment.scratchDirectory("sse")
+        let server = try await ServerProcess.start(artifactRoot: "\(scratch)/store", environment: ["CAIRN_EVENTS_HEARTBEAT_SECONDS": "1"])
+        defer { server.kill() }
+        let stream = { (tenant: Tenant, query: String) in "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/events?\(query)" }
+        let changes = 60
+        let followA = try Subprocess.start(
+            "/usr/bin/curl", ["-sS", "-N", "-u", "carol:carol-pw", stream(a, "limit=\(changes)")], log: "\(scratch)/a.sse")
+        let followB = try Subprocess.start(
+            "/usr/bin/curl", ["-sS", "-N", "--max-time", "5", "-u", "carol:carol-pw", stream(b, "")], log: "\(scratch)/b.sse")
+        for _ in 0..<250 {
+            let opened = [
+                (try? String(contentsOfFile: "\(scratch)/a.sse", encoding: .utf8)),
+                (try? String(contentsOfFile: "\(scratch)/b.sse", encoding: .utf8)),
+            ]
+            if opened.allSatisfy({ $0?.contains(": cairn events") == true }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+
+        // Concurrent writers in both tenants.
+        let db = self.db
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<3 {
+                group.addTask {
+                    for i in 0..<(changes / 3) {
+                        _ = try await db.registry.updateVersion(
+                            worker + 1, of: "m",
+                            try ModelVersionChanges(description: "a\(i)", status: nil, statusMessage: nil, tags: nil, metrics: nil),
+                            in: a, by: "test", logger: db.logger)
+                    }
+                }
+            }
+            group.addTask {
+                for i in 0..<10 {
+                    _ = try await db.registry.updateVersion(
+                        1, of: "m", try ModelVersionChanges(description: "b\(i)", status: nil, statusMessage: nil, tags: nil, metrics: nil), in: b,
+                        by: "test", logger: db.logger)
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Self.finish(followA, within: 20)
+        try await Self.finish(followB, within: 10)
+
+        let store = PostgresEventStore(database: db.database)
+        let storedA = try await store.events(after: 0, tenantID: a.id, limit: 1000, logger: db.logger).filter { $0.type == "model_version.updated" }
+        let storedB = try await store.events(after: 0, tenantID: b.id, limit: 1000, logger: db.logger).filter { $0.type == "model_version.updated" }
+        let gotA = Self.serverSentEvents(try String(contentsOfFile: "\(scratch)/a.sse", encoding: .utf8))
+        let transcriptB = try String(contentsOfFile: "\(scratch)/b.sse", encoding: .utf8)
+        let gotB = Self.serverSentEvents(transcriptB)
+        #expect(gotA.map(\.id) == storedA.map(\.id), "tenant A's stream: every event once, in commit order")
+        #expect(gotA.allSatisfy { $0.type == "model_version.updated" && $0.data.contains("\"model\":\"m\"") })
+        #expect(gotB.map(\.id) == storedB.map(\.id), "tenant B's stream holds exactly B's events")
+        #expect(transcriptB.contains(": heartbeat"))
+
+        // Resume after the 20th event: exactly the rest.
+        let resumeAt = gotA[19].id
+        let resumed = try Subprocess.run(
+            "/usr/bin/curl",
+            ["-sS", "-N", "--max-time", "10", "-H", "Last-Event-ID: \(resumeAt)", "-u", "carol:carol-pw", stream(a, "limit=\(changes - 20)")])
+        #expect(Self.serverSentEvents(resumed.output).map(\.id) == Array(gotA.dropFirst(20).map(\.id)))
+
+        // Filters: by type family, and by a model with no events.
+        let created = try Subprocess.run(
+            "/usr/bin/curl", ["-sS", "-N", "--max-time", "10", "-u", "carol:carol-pw", stream(a, "after=0&type=registered_model.*&limit=1")])
+        #expect(Self.serverSentEvents(created.output).map(\.type) == ["registered_model.created"])
+        let none = try Subprocess.run("/usr/bin/curl", ["-sS", "-N", "--max-time", "2", "-u", "carol:carol-pw", stream(a, "after=0&model=other")])
+        #expect(Self.serverSentEvents(none.output).isEmpty)
+        let badType = try Subprocess.run("/usr/bin/curl", ["-sS", "-w", " %{http_code}", "-u", "carol:carol-pw", stream(a, "type=DROP%20TABLE")])
+        #expect(badType.output.hasSuffix(" 400"), "\(badType.output)")
+
+        // Readiness reports the listener and PostgreSQL's notification queue.
+        let ready = try Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/readyz"]).output
+        #expect(ready.contains("\"listener\":\"listening\""), "\(ready)")
+        #expect(ready.contains("\"notification_queue_usage\":"), "\(ready)")
+
+        // The command-line tail reads the same outbox.
+        let tail = try Subprocess.run(
+            try TestEnvironment.cairnBinary(), ["events", "tail", "--tenant", a.slug.value, "--after", "0", "--limit", "2"],
+            environment: ["CAIRN_LOG_LEVEL": "error"])
+        #expect(tail.status == 0, "\(tail.output)")
+        let lines = tail.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("\"type\":\"registered_model.created\"") == true, "\(tail.output)")
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
 }

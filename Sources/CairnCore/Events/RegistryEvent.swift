@@ -35,6 +35,30 @@ public struct RegistryEvent: Sendable, Equatable {
     }
 }
 
+/// The JSON form (SSE `data`, `cairn events tail`, webhooks): snake_case, nulls written out, no tenant id.
+extension RegistryEvent: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, type, model, version, payload, actor, at
+        case objectType = "object_type"
+        case objectID = "object_id"
+        case requestID = "request_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(type, forKey: .type)
+        try container.encode(objectType, forKey: .objectType)
+        try container.encode(objectID, forKey: .objectID)
+        if let model { try container.encode(model, forKey: .model) } else { try container.encodeNil(forKey: .model) }
+        if let version { try container.encode(version, forKey: .version) } else { try container.encodeNil(forKey: .version) }
+        try container.encode(payload, forKey: .payload)
+        try container.encode(actor, forKey: .actor)
+        if let requestID { try container.encode(requestID, forKey: .requestID) } else { try container.encodeNil(forKey: .requestID) }
+        try container.encode(RFC3339.format(at), forKey: .at)
+    }
+}
+
 /// Which events a consumer wants: all when a field is nil. Types may end in `.*` (`model_version.*`).
 public struct EventFilter: Sendable, Equatable {
     public let types: [String]?

@@ -72,14 +72,15 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     router.get("readyz") { _, context in
         async let database = dependencies.databaseReady(context.logger)
         async let directory = dependencies.directory.isHealthy(logger: context.logger)
-        let (databaseUp, directoryUp) = await (database, directory)
+        async let events = dependencies.events.status(context.logger)
+        let (databaseUp, directoryUp, eventDetails) = await (database, directory, events)
         let ready = databaseUp && directoryUp
-        return try Response.json(
-            [
-                "status": ready ? "ready" : "unavailable", "database": databaseUp ? "ok" : "unreachable",
-                "directory": directoryUp ? "ok" : "unreachable",
-            ],
-            status: ready ? .ok : .serviceUnavailable)
+        var body: JSONObject = [
+            "status": .string(ready ? "ready" : "unavailable"), "database": .string(databaseUp ? "ok" : "unreachable"),
+            "directory": .string(directoryUp ? "ok" : "unreachable"),
+        ]
+        if !eventDetails.isEmpty { body["events"] = .object(eventDetails) }
+        return try Response.json(JSONValue.object(body), status: ready ? .ok : .serviceUnavailable)
     }
     router.get("api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 

@@ -2,7 +2,7 @@ public import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
 
 /// What the live event stream needs: the outbox, this replica's hub (fed by the relay) and the heartbeat interval.
@@ -10,11 +10,17 @@ public struct EventStreams: Sendable {
     public var store: any EventStore
     public var hub: EventHub
     public var heartbeat: Duration
+    /// Details for /readyz: the listener, PostgreSQL's notification queue, how far this replica's subscribers lag.
+    public var status: @Sendable (Logger) async -> JSONObject
 
-    public init(store: any EventStore, hub: EventHub, heartbeat: Duration = .seconds(15)) {
+    public init(
+        store: any EventStore, hub: EventHub, heartbeat: Duration = .seconds(15),
+        status: @escaping @Sendable (Logger) async -> JSONObject = { _ in [:] }
+    ) {
         self.store = store
         self.hub = hub
         self.heartbeat = heartbeat
+        self.status = status
     }
 }
 
@@ -40,107 +46,30 @@ extension APIRoutes {
             headers[.contentType] = "text/event-stream; charset=utf-8"
             headers[.cacheControl] = "no-cache"
             headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-            let stream = EventStream(events: events, tenantID: scope.tenant.id, filter: filter, limit: limit, logger: context.logger)
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(from: start, writer: &writer) })
+            let follower = EventFollower(
+                store: events.store, hub: events.hub, tenantID: scope.tenant.id, filter: filter, limit: limit, heartbeat: events.heartbeat,
+                logger: context.logger)
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
+                    try await follower.run(
+                        after: start,
+                        deliver: { event in try await writer.write(try Self.serverSentEvent(event)) },
+                        heartbeat: { try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) })
+                    try await writer.finish(nil)
+                })
         }
     }
 }
 
-/// One SSE connection: catch up from the outbox, then follow the hub; when the hub cuts this subscriber off for
-/// falling behind, catch up from the outbox again. Ids never repeat and never skip.
-struct EventStream: Sendable {
-    let events: EventStreams
-    let tenantID: UUID
-    let filter: EventFilter
-    /// Close after this many events (nil: never).
-    let limit: Int?
-    let logger: Logger
-
-    /// Thrown when the limit is reached, to unwind to the end of the stream.
-    private struct LimitReached: Error {}
-
-    private enum Item: Sendable {
-        case event(RegistryEvent)
-        case heartbeat
-    }
-
-    func run(from start: Int64, writer: inout any ResponseBodyWriter) async throws {
-        var last = start
-        var sent = 0
-        try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
-        while !Task.isCancelled, sent < limit ?? .max {
-            let subscription = await events.hub.subscribe(tenantID: tenantID)
-            do {
-                last = try await catchUp(after: last, sent: &sent, writer: &writer)
-                await events.hub.startCursor(tenantID: tenantID, at: last)
-                last = try await follow(subscription, after: last, sent: &sent, writer: &writer)
-            } catch is LimitReached {
-                await events.hub.unsubscribe(subscription)
-                break
-            } catch {
-                await events.hub.unsubscribe(subscription)
-                throw error
-            }
-            await events.hub.unsubscribe(subscription)
-            guard subscription.overflowed else { break }
-            logger.info("event subscriber fell behind; resuming from the outbox", metadata: ["cairn.event_id": "\(last)"])
-        }
-        try await writer.finish(nil)
-    }
-
-    private func catchUp(after start: Int64, sent: inout Int, writer: inout any ResponseBodyWriter) async throws -> Int64 {
-        var last = start
-        while true {
-            let page = try await events.store.events(after: last, tenantID: tenantID, limit: 500, logger: logger)
-            for event in page { try await send(event, sent: &sent, writer: &writer) }
-            guard let newest = page.last else { return last }
-            last = newest.id
-            if page.count < 500 { return last }
-        }
-    }
-
-    private func follow(
-        _ subscription: EventHub.Subscription, after start: Int64, sent: inout Int, writer: inout any ResponseBodyWriter
-    ) async throws -> Int64 {
-        var last = start
-        let (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(events.hub.bufferSize + 8))
-        let heartbeat = events.heartbeat
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in subscription.events { continuation.yield(.event(event)) }
-                continuation.finish()
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: heartbeat)
-                    continuation.yield(.heartbeat)
-                }
-            }
-            defer { group.cancelAll() }
-            for await item in items {
-                switch item {
-                case .event(let event):
-                    guard event.id > last else { continue }
-                    last = event.id
-                    try await send(event, sent: &sent, writer: &writer)
-                case .heartbeat:
-                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                }
-            }
-            return last
-        }
-    }
-
-    private func send(_ event: RegistryEvent, sent: inout Int, writer: inout any ResponseBodyWriter) async throws {
-        if let limit, sent >= limit { throw LimitReached() }
-        guard filter.matches(event) else { return }
-        let data = try JSONEncoder.sorted.encode(EventDTO(event))
+extension APIRoutes {
+    /// `id`, `event` (the type) and `data` (the event as JSON) of one Server-Sent Event.
+    static func serverSentEvent(_ event: RegistryEvent) throws -> ByteBuffer {
         var buffer = ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: ")
-        buffer.writeBytes(data)
+        buffer.writeBytes(try JSONEncoder.sorted.encode(event))
         buffer.writeString("\n\n")
-        try await writer.write(buffer)
-        sent += 1
-        if let limit, sent >= limit { throw LimitReached() }
+        return buffer
     }
 }
 

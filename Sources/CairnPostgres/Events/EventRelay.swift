@@ -120,3 +120,31 @@ final class LockedState<Value>: @unchecked Sendable {
         return body(&value)
     }
 }
+
+extension EventRelay {
+    /// /readyz details: whether the listener is up, PostgreSQL's NOTIFY queue usage (0–1; at 1 NOTIFY fails and so
+    /// would the changes that send it), and how many committed events this replica's subscribers have yet to get.
+    public func readiness(database: Database, logger: Logger) async -> JSONObject {
+        var details: JSONObject = [
+            "listener": .string(status.listening ? "listening" : "reconnecting"),
+            "listener_reconnects": .number(Double(status.reconnects)),
+            "subscribers": .number(Double(await hub.subscriberCount)),
+        ]
+        if let usage = try? await database.client.query("SELECT pg_notification_queue_usage()", logger: logger).decode(Double.self)
+            .first(where: { _ in true })
+        {
+            details["notification_queue_usage"] = .number(usage)
+        }
+        var pending = 0
+        for tenant in await hub.tenantsWithSubscribers {
+            guard let cursor = await hub.cursor(tenantID: tenant),
+                let latest = try? await store.latestEventID(tenantID: tenant, logger: logger), latest > cursor,
+                let waiting = try? await store.events(after: cursor, tenantID: tenant, limit: 1000, logger: logger).count
+            else { continue }
+            pending += waiting
+        }
+        details["pending_events"] = .number(Double(pending))
+        if let last = status.lastEventAt { details["last_event_at"] = .string(RFC3339.format(last)) }
+        return details
+    }
+}
