@@ -145,6 +145,8 @@ struct Settings {
             for (key, value) in map { try flatten(value, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", into: &flat) }
         } else if let map = node as? [AnyHashable: Any] {
             for (key, value) in map { try flatten(value, prefix: prefix.isEmpty ? "\(key)" : "\(prefix).\(key)", into: &flat) }
+        } else if node is NSNull {
+            return  // a section left empty, e.g. with every key commented out
         } else if node is [Any] {
             throw SettingsError("setting '\(prefix)' must be a single value, not a list")
         } else {

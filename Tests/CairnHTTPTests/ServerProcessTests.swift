@@ -267,4 +267,14 @@ import Testing
         #expect(lines.first?.contains("\"type\":\"registered_model.created\"") == true, "\(tail.output)")
         try? FileManager.default.removeItem(atPath: scratch)
     }
+
+    /// The annotated example settings file loads (sections with every key commented out included).
+    @Test func theExampleSettingsFileLoads() throws {
+        let example = TestEnvironment.packageRoot.appendingPathComponent("config/cairn.example.yaml").path
+        let migrations = TestEnvironment.migrationsDirectory.path
+        let result = try Subprocess.run(
+            try TestEnvironment.cairnBinary(), ["migrate", "--config", example], environment: ["CAIRN_MIGRATIONS_DIR": migrations])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("already applied"), "\(result.output)")
+    }
 }
