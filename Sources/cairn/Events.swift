@@ -3,7 +3,6 @@ import CairnCore
 import CairnPostgres
 import Foundation
 import Logging
-import PostgresNIO
 
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,11 +47,7 @@ struct EventsCommand: AsyncParsableCommand {
                 }
                 let store = PostgresEventStore(database: database)
                 let hub = EventHub()
-                let relay = EventRelay(
-                    hub: hub, store: store,
-                    connect: { logger in try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 1, logger: logger)
-                    },
-                    logger: logger)
+                let relay = EventRelay(hub: hub, store: store, url: url, logger: logger)
                 var start = after ?? 0
                 if after == nil { start = try await store.latestEventID(tenantID: tenant.id, logger: logger) }
                 let follower = EventFollower(

@@ -43,11 +43,7 @@ struct Serve: AsyncParsableCommand {
         let artifacts = try settings.artifactService(database: database)
         let hub = EventHub(bufferSize: try settings.int("events.subscriber_buffer"))
         let eventStore = PostgresEventStore(database: database)
-        let relay = EventRelay(
-            hub: hub, store: eventStore,
-            connect: { logger in try await PostgresConnection.connect(configuration: try databaseURL.connectionConfiguration(), id: 1, logger: logger)
-            },
-            logger: logger)
+        let relay = EventRelay(hub: hub, store: eventStore, url: databaseURL, logger: logger)
         var services: [any Service] = [client, relay]
         let sweepSeconds = try settings.int("artifacts.sweep_interval_seconds")
         if sweepSeconds > 0 {

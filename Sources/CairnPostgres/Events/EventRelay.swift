@@ -26,6 +26,14 @@ public final class EventRelay: Service, Sendable {
         self.batchSize = batchSize
     }
 
+    /// A relay whose listener connects to `url` (the application role).
+    public convenience init(hub: EventHub, store: any EventStore, url: DatabaseURL, logger: Logger) {
+        self.init(
+            hub: hub, store: store,
+            connect: { logger in try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 1, logger: logger) },
+            logger: logger)
+    }
+
     public func run() async throws {
         await cancelOnGracefulShutdown { await self.loop() }
         status.set(listening: false)
