@@ -141,4 +141,45 @@ import Testing
         }
         #expect(received.map(\.id) == stored.map(\.id))
     }
+
+    /// 10,000 events, interleaved between two tenants: each subscriber gets exactly its own tenant's, in order.
+    @Test func tenMixedThousandEventsReachOnlyTheirOwnTenant() async throws {
+        let a = try await db.makeModel("mix-a", versions: 1)
+        let b = try await db.makeModel("mix-b", versions: 1)
+        let hub = EventHub(bufferSize: 20_000)
+        let (subA, subB) = (try await subscribe(hub, a), try await subscribe(hub, b))
+        let db = self.db
+        let perTenant = 5_000
+        try await withRelay(hub) { _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for tenant in [a, b] {
+                    group.addTask {
+                        for _ in 0..<(perTenant / 500) {
+                            try await db.database.withTenant(tenant.id, logger: db.logger) { connection in
+                                try await connection.query(
+                                    """
+                                    INSERT INTO cairn.audit_log (tenant_id, at, actor, action, object_type, object_id, after, prev_hash, hash, seq)
+                                    SELECT \(tenant.id), now(), 'test', 'model_version.stage_changed', 'model_version', 'm/1',
+                                           jsonb_build_object('model', 'm', 'version', 1, 'n', n), '', '', 0
+                                    FROM generate_series(1, 500) AS n
+                                    """, logger: db.logger)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (gotA, gotB) = (try await collect(perTenant, from: subA, seconds: 60), try await collect(perTenant, from: subB, seconds: 60))
+            #expect(gotA.count == perTenant)
+            #expect(gotB.count == perTenant)
+            #expect(gotA.allSatisfy { $0.tenantID == a.id })
+            #expect(gotB.allSatisfy { $0.tenantID == b.id })
+            #expect(Set(gotA.map(\.id)).isDisjoint(with: gotB.map(\.id)))
+            #expect(gotA.map(\.id) == gotA.map(\.id).sorted())
+            let storedA = try await store.events(after: 0, tenantID: a.id, limit: 10_000, logger: db.logger).filter {
+                $0.type == "model_version.stage_changed"
+            }
+            #expect(gotA.map(\.id) == storedA.map(\.id))
+        }
+    }
 }
