@@ -98,10 +98,11 @@ extension APIClient {
             #expect(afterRevoke.status == .unauthorized)
             #expect(afterRevoke.errorCode == "UNAUTHENTICATED")
 
-            let soon = RFC3339.format(Date().addingTimeInterval(1.5))
-            let shortLived = try await api.mintToken(in: tenant, as: "alice", expiresAt: soon)
+            // Long enough to use once even on a loaded machine; then wait until it has passed.
+            let expiry = Date().addingTimeInterval(6)
+            let shortLived = try await api.mintToken(in: tenant, as: "alice", expiresAt: RFC3339.format(expiry))
             #expect(try await api.bearer(.get, "\(base)/models", token: shortLived).status == .ok)
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.5))
             #expect(try await api.bearer(.get, "\(base)/models", token: shortLived).status == .unauthorized)
 
             var forged = Array(token)
