@@ -58,18 +58,10 @@ struct EventsCommand: AsyncParsableCommand {
                     try await follower.run(
                         after: start,
                         deliver: { event in
-                            FileHandle.standardOutput.write(try JSONEncoder.sorted.encode(event) + Data("\n".utf8))
+                            FileHandle.standardOutput.write(try JSONEncoder.stable().encode(event) + Data("\n".utf8))
                         }, heartbeat: {})
                 }
             }
         }
     }
-}
-
-extension JSONEncoder {
-    static let sorted: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }

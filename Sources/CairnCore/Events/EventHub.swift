@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Fans a replica's events out to its live subscribers (SSE streams, `cairn events tail`). Each subscriber has a
 /// bounded buffer; one that falls behind is cut off — its stream ends with `overflowed` set — and resumes from the
@@ -9,7 +10,7 @@ public actor EventHub {
         public let tenantID: UUID
         public let events: AsyncStream<RegistryEvent>
         let continuation: AsyncStream<RegistryEvent>.Continuation
-        private let overflow = OverflowFlag()
+        private let overflow = Mutex(false)
 
         init(tenantID: UUID, buffer: Int) {
             self.tenantID = tenantID
@@ -17,15 +18,8 @@ public actor EventHub {
         }
 
         /// True when the stream ended because the subscriber fell behind (not because it was cancelled).
-        public var overflowed: Bool { overflow.value }
-        func markOverflowed() { overflow.set() }
-    }
-
-    private final class OverflowFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var flag = false
-        var value: Bool { lock.withLock { flag } }
-        func set() { lock.withLock { flag = true } }
+        public var overflowed: Bool { overflow.withLock { $0 } }
+        func markOverflowed() { overflow.withLock { $0 = true } }
     }
 
     private var subscribers: [UUID: [UUID: Subscription]] = [:]

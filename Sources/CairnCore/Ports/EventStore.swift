@@ -5,6 +5,8 @@ public import Logging
 public protocol EventStore: Sendable {
     /// The tenant's events with ids above `id`, oldest first.
     func events(after id: Int64, tenantID: UUID, limit: Int, logger: Logger) async throws -> [RegistryEvent]
+    /// How many of the tenant's events have ids above `id` (cheap: no payloads are read).
+    func countEvents(after id: Int64, tenantID: UUID, logger: Logger) async throws -> Int
     /// The tenant's newest event id (0 when none).
     func latestEventID(tenantID: UUID, logger: Logger) async throws -> Int64
 }

@@ -39,8 +39,7 @@ extension APIRoutes {
             guard request.query("format") == "jsonl" else {
                 return try .json(AuditListDTO(entries: entries.map(AuditEntryDTO.init), nextPageToken: next))
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONEncoder.stable()
             var lines = Data()
             for entry in entries {
                 lines.append(try encoder.encode(AuditEntryDTO(entry)))

@@ -67,16 +67,8 @@ extension APIRoutes {
     /// `id`, `event` (the type) and `data` (the event as JSON) of one Server-Sent Event.
     static func serverSentEvent(_ event: RegistryEvent) throws -> ByteBuffer {
         var buffer = ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: ")
-        buffer.writeBytes(try JSONEncoder.sorted.encode(event))
+        buffer.writeBytes(try JSONEncoder.stable().encode(event))
         buffer.writeString("\n\n")
         return buffer
     }
-}
-
-extension JSONEncoder {
-    static let sorted: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }

@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 public import ServiceLifecycle
+import Synchronization
 
 /// One per replica: a dedicated connection LISTENs on `cairn_events` and the relay hands each tenant's new events,
 /// read from the outbox, to the local `EventHub`. After every (re)connect it re-reads each subscribed tenant from
@@ -102,7 +103,7 @@ public final class RelayStatus: Sendable {
         var reconnects = 0
         var lastEventAt: Date?
     }
-    private let state = LockedState(State())
+    private let state = Mutex(State())
 
     public var listening: Bool { state.withLock { $0.listening } }
     public var reconnects: Int { state.withLock { $0.reconnects } }
@@ -114,18 +115,6 @@ public final class RelayStatus: Sendable {
     func delivered(_ event: RegistryEvent?) {
         guard let event else { return }
         state.withLock { $0.lastEventAt = max($0.lastEventAt ?? event.at, event.at) }
-    }
-}
-
-/// A value behind a lock (Foundation's NSLock), for state read from any task.
-final class LockedState<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }
 
@@ -146,8 +135,7 @@ extension EventRelay {
         var pending = 0
         for tenant in await hub.tenantsWithSubscribers {
             guard let cursor = await hub.cursor(tenantID: tenant),
-                let latest = try? await store.latestEventID(tenantID: tenant, logger: logger), latest > cursor,
-                let waiting = try? await store.events(after: cursor, tenantID: tenant, limit: 1000, logger: logger).count
+                let waiting = try? await store.countEvents(after: cursor, tenantID: tenant, logger: logger)
             else { continue }
             pending += waiting
         }

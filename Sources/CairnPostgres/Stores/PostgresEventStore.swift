@@ -31,6 +31,13 @@ public struct PostgresEventStore: EventStore {
         }
     }
 
+    public func countEvents(after id: Int64, tenantID: UUID, logger: Logger) async throws -> Int {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            try await connection.query("SELECT count(*)::int FROM cairn.events WHERE id > \(id)", logger: logger).decode(Int.self).first { _ in true }
+                ?? 0
+        }
+    }
+
     public func latestEventID(tenantID: UUID, logger: Logger) async throws -> Int64 {
         try await database.withTenant(tenantID, logger: logger) { connection in
             try await connection.query("SELECT COALESCE(max(id), 0) FROM cairn.events", logger: logger).decode(Int64.self).first { _ in true } ?? 0
