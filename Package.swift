@@ -80,6 +80,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CairnOutbound",
+            dependencies: [
+                "CairnCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CairnHTTP",
             dependencies: [
                 "CairnCore",
@@ -95,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCore", "CairnPostgres", "CairnLDAP", "CairnHTTP", "CairnArtifacts", "CairnJobs",
+                "CairnCore", "CairnPostgres", "CairnLDAP", "CairnHTTP", "CairnArtifacts", "CairnJobs", "CairnOutbound",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -130,7 +142,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CairnJobsTests",
-            dependencies: ["CairnCore", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnTestSupport"],
+            dependencies: [
+                "CairnCore", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnOutbound", "CairnTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -141,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "CairnHTTPTests",
             dependencies: [
-                "CairnCore", "CairnHTTP", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnTestSupport",
+                "CairnCore", "CairnHTTP", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

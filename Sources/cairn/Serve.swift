@@ -3,6 +3,7 @@ import CairnCore
 import CairnHTTP
 import CairnJobs
 import CairnLDAP
+import CairnOutbound
 import CairnPostgres
 import Hummingbird
 import Logging
@@ -52,6 +53,12 @@ struct Serve: AsyncParsableCommand {
                     tenants: PostgresTenantStore(database: database), artifacts: artifacts, interval: .seconds(sweepSeconds),
                     abandonedAfter: try settings.abandonedUploadAge, clock: ContinuousClock(), logger: logger))
         }
+        let webhookStore = PostgresWebhookStore(database: database)
+        let transport = try HTTPWebhookTransport(policy: try settings.outboundPolicy())
+        if let dispatcher = try settings.webhookDispatcher() {
+            services.append(
+                WebhookDispatcher(store: webhookStore, transport: transport, settings: dispatcher, clock: ContinuousClock(), logger: logger))
+        }
         let dependencies = Dependencies(
             tenants: PostgresTenantStore(database: database),
             registry: PostgresRegistryStore(database: database),
@@ -64,6 +71,7 @@ struct Serve: AsyncParsableCommand {
             events: EventStreams(
                 store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds")),
                 status: { logger in await relay.readiness(database: database, logger: logger) }),
+            webhooks: WebhookAdministration(store: webhookStore, transport: transport),
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

@@ -2,6 +2,7 @@ import CairnArtifacts
 import CairnCore
 import CairnHTTP
 import CairnLDAP
+import CairnOutbound
 import CairnPostgres
 import CairnTestSupport
 import Foundation
@@ -50,7 +51,8 @@ struct APIHarness {
         // Lenient by default: suites that send wrong passwords on purpose must not trip it; the throttle's own
         // tests pass strict policies.
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000),
-        artifactLimits: ArtifactLimits = ArtifactLimits()
+        artifactLimits: ArtifactLimits = ArtifactLimits(),
+        outbound: OutboundPolicy = OutboundPolicy()
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
@@ -60,6 +62,8 @@ struct APIHarness {
             deployments: PostgresDeploymentStore(database: db.database),
             artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
             events: EventStreams(store: PostgresEventStore(database: db.database), hub: EventHub()),
+            webhooks: WebhookAdministration(
+                store: PostgresWebhookStore(database: db.database), transport: try HTTPWebhookTransport(policy: outbound)),
             directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
             platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)

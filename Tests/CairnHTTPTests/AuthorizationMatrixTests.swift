@@ -10,8 +10,9 @@ import Testing
 /// Walks every declared endpoint: no credentials → 401, too small a role → 403, another tenant's ids → 404.
 /// New endpoints join the table when they are registered, so none can ship without these checks.
 @Suite struct AuthorizationMatrixTests {
-    private static func concrete(_ path: String, tenant: String) -> String {
-        path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{model}", with: "m")
+    private static func concrete(_ path: String, tenant: String, webhook: UUID = UUID()) -> String {
+        path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{webhook}", with: webhook.uuidString.lowercased())
+            .replacingOccurrences(of: "{delivery}", with: "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d").replacingOccurrences(of: "{model}", with: "m")
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
             .replacingOccurrences(of: "{request}", with: "0d5f3c1e-7b2a-4c8e-9f10-3a6b5c4d2e1f")
@@ -35,6 +36,7 @@ import Testing
         case (.post, let p) where p.hasSuffix("/transitions") || p.hasSuffix("/transition-requests"): #"{"to_stage":"Archived"}"#
         case (.post, let p) where p.hasSuffix("/approve") || p.hasSuffix("/reject") || p.hasSuffix("/cancel"): #"{"comment":"x"}"#
         case (.post, let p) where p.hasSuffix("/deployments"): #"{"environment":"prod","target":"never"}"#
+        case (.post, let p) where p.hasSuffix("/webhooks"): #"{"url":"https://hooks.example.com/never"}"#
         case (.post, _), (.patch, _): #"{"description":"x"}"#
         default: nil
         }
@@ -54,7 +56,12 @@ import Testing
         let db = harness.db
         let mine = try await db.makeTenant("matrix")
         let theirs = try await db.makeTenant("matrix-other", bindings: [RoleBinding(group: DistinguishedName("cn=someone-else,dc=x"), role: .admin)])
+        var webhooks: [UUID: UUID] = [:]
         for tenant in [mine, theirs] {
+            webhooks[tenant.id] = try await PostgresWebhookStore(database: db.database).createWebhook(
+                try WebhookSpec(url: "https://hooks.example.com/\(tenant.slug)", description: nil, eventTypes: nil, model: nil, active: false),
+                secret: .generate(), by: Actor(username: "t"), in: tenant, logger: db.logger
+            ).id
             _ = try await db.registry.createModel(
                 try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
             for number in 1...2 {
@@ -72,10 +79,11 @@ import Testing
         }
         let (_, endpoints) = buildRouter(harness.dependencies)
         #expect(endpoints.count >= 17)
+        let hooks = webhooks
 
         try await harness.run { api in
             for endpoint in endpoints {
-                let path = Self.concrete(endpoint.path, tenant: mine.slug.value)
+                let path = Self.concrete(endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!)
                 let body = Self.sampleBody(endpoint)
                 if endpoint.access == .open {
                     let reply = try await api.call(endpoint.method, path, as: nil)
@@ -110,7 +118,7 @@ import Testing
 
                 if endpoint.path.contains("{tenant}") {
                     // erin is admin of `mine` and nothing in `theirs`, where the same model and versions exist.
-                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value)
+                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value, webhook: hooks[theirs.id]!)
                     let reply = try await api.call(endpoint.method, other, as: "erin", body: body)
                     #expect(reply.status == .notFound, "\(endpoint) in another tenant: \(reply.status) \(reply.text)")
                     #expect(reply.errorCode == "RESOURCE_DOES_NOT_EXIST")
@@ -137,7 +145,7 @@ import Testing
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
-            } else if endpoint.path.hasSuffix("/legal-hold") || endpoint.path.hasSuffix("/settings") {
+            } else if endpoint.path.hasSuffix("/legal-hold") || endpoint.path.hasSuffix("/settings") || endpoint.path.contains("/webhooks") {
                 #expect(endpoint.access == .tenant(.admin), "\(endpoint)")
             } else if endpoint.path.hasSuffix("/audit") {
                 #expect(endpoint.access == .tenant(.approver), "\(endpoint)")

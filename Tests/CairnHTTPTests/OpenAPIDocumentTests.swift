@@ -60,7 +60,7 @@ import Testing
     /// Responses carry every documented field and no undocumented one; the request examples are accepted as written.
     @Test func examplesAreAcceptedAndResponsesMatchTheirSchemas() async throws {
         let doc = try Self.document()
-        let harness = try await APIHarness.make()
+        let harness = try await APIHarness.make(outbound: try OutboundPolicy(parsing: "hooks.example.com"))
         let tenant = try await harness.db.makeTenant("openapi")
         let base = "/api/v1/tenants/\(tenant.slug)"
         try await harness.run { api in
@@ -90,6 +90,17 @@ import Testing
             #expect(token.status == .created, "\(token.text)")
             try Self.expect(token.json, matches: "CreatedToken", in: doc)
             try Self.expect(token.json?["token"], matches: "Token", in: doc)
+
+            let webhookExample = try #require(try Self.schema("CreateWebhook", in: doc)["example"])
+            let webhook = try await api.call(.post, "\(base)/webhooks", as: "erin", json: webhookExample)
+            #expect(webhook.status == .created, "\(webhook.text)")
+            try Self.expect(webhook.json, matches: "WebhookWithSecret", in: doc)
+            let hook = "\(base)/webhooks/\(try #require(webhook.json?["webhook"]?["id"]?.string))"
+            try Self.expect(try await api.call(.get, "\(base)/webhooks", as: "erin").json, matches: "WebhookList", in: doc)
+            let patchExample = try #require(try Self.schema("PatchWebhook", in: doc)["example"])
+            try Self.expect(try await api.call(.patch, hook, as: "erin", json: patchExample).json, matches: "WebhookWithSecret", in: doc)
+            try Self.expect(try await api.call(.post, "\(hook)/ping", as: "erin").json, matches: "WebhookDelivery", in: doc)
+            try Self.expect(try await api.call(.get, "\(hook)/deliveries", as: "erin").json, matches: "WebhookDeliveryList", in: doc)
 
             let bindingsExample = try #require(try Self.schema("RoleBindings", in: doc)["example"])
             #expect(try await api.call(.put, "\(base)/role-bindings", as: "pat", json: bindingsExample).status == .ok)

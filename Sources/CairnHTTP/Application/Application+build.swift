@@ -16,6 +16,7 @@ public struct Dependencies: Sendable {
     public var deployments: any DeploymentStore
     public var artifacts: ArtifactService
     public var events: EventStreams
+    public var webhooks: WebhookAdministration
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -28,6 +29,7 @@ public struct Dependencies: Sendable {
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
         lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, artifacts: ArtifactService,
         events: EventStreams,
+        webhooks: WebhookAdministration,
         directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
@@ -43,6 +45,7 @@ public struct Dependencies: Sendable {
         self.deployments = deployments
         self.artifacts = artifacts
         self.events = events
+        self.webhooks = webhooks
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -100,6 +103,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addModelCardRoutes(registry: dependencies.registry)
     routes.addArtifactRoutes(artifacts: dependencies.artifacts)
     routes.addEventRoutes(events: dependencies.events)
+    routes.addWebhookRoutes(webhooks: dependencies.webhooks)
     let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

@@ -1,0 +1,140 @@
+public import CairnCore
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Delivers queued webhook messages. Runs in every replica: each pass leases due deliveries from the database (rows
+/// another replica holds are skipped), sends them concurrently, and settles each — delivered, retried later, or
+/// dead-lettered. A replica that dies mid-send loses only its lease; the delivery falls due again.
+public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration {
+    public struct Settings: Sendable {
+        public var schedule: RetrySchedule
+        public var timeout: Duration
+        /// Deliveries in flight at once in this replica.
+        public var concurrency: Int
+        /// How long to wait for new work when the queue is empty.
+        public var pollInterval: Duration
+        /// Deliver only these tenants' messages (a dispatcher dedicated to them); nil for all.
+        public var tenants: [TenantSlug]?
+
+        public init(schedule: RetrySchedule, timeout: Duration, concurrency: Int, pollInterval: Duration, tenants: [TenantSlug]? = nil) {
+            self.schedule = schedule
+            self.timeout = timeout
+            self.concurrency = concurrency
+            self.pollInterval = pollInterval
+            self.tenants = tenants
+        }
+
+        /// Long enough for a send to finish and be settled; a lease that runs out makes the delivery due again.
+        var lease: Duration { timeout * 2 + .seconds(30) }
+    }
+
+    let store: any WebhookStore
+    let transport: any WebhookTransport
+    let settings: Settings
+    let clock: C
+    let logger: Logger
+
+    public init(store: any WebhookStore, transport: any WebhookTransport, settings: Settings, clock: C, logger: Logger) {
+        self.store = store
+        self.transport = transport
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelOnGracefulShutdown {
+            while !Task.isCancelled {
+                let sent = await runOnce()
+                if sent == 0 {
+                    do {
+                        try await clock.sleep(for: settings.pollInterval)
+                    } catch {
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    /// One lease-send-settle pass; returns how many deliveries it attempted.
+    @discardableResult
+    public func runOnce() async -> Int {
+        let claimed: [ClaimedDelivery]
+        do {
+            claimed = try await store.claimDueDeliveries(
+                limit: settings.concurrency, lease: settings.lease, tenants: settings.tenants, logger: logger)
+        } catch {
+            logger.warning("webhook dispatcher could not lease deliveries", metadata: ["error": "\(String(reflecting: error))"])
+            return 0
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in claimed {
+                group.addTask { await deliver(delivery) }
+            }
+        }
+        return claimed.count
+    }
+
+    func deliver(_ claimed: ClaimedDelivery) async {
+        var logger = self.logger
+        logger[metadataKey: "cairn.webhook"] = "\(claimed.webhookID)"
+        logger[metadataKey: "cairn.delivery"] = "\(claimed.deliveryID)"
+        let started = Date()
+        let startedAt = ContinuousClock.now
+        var status: Int?
+        var failure: String?
+        var excerpt: String?
+        var retryAfter: Duration?
+        do {
+            let url = try WebhookURL(claimed.url)
+            let body = try claimed.body()
+            let timestamp = Int(started.timeIntervalSince1970)
+            let secret = try WebhookSecret(parsing: claimed.secret)
+            let request = WebhookRequest(
+                url: url,
+                headers: [
+                    ("Content-Type", "application/json"), ("User-Agent", "Cairn-Webhooks/1"), ("webhook-id", claimed.messageID),
+                    ("webhook-timestamp", "\(timestamp)"),
+                    ("webhook-signature", secret.signature(messageID: claimed.messageID, timestamp: timestamp, body: body)),
+                ], body: body, timeout: settings.timeout)
+            let response = try await transport.send(request, logger: logger)
+            status = response.status
+            excerpt = response.excerpt.isEmpty ? nil : response.excerpt
+            retryAfter = response.header("Retry-After").flatMap { RetrySchedule.parseRetryAfter($0, now: Date()) }
+            if (300..<400).contains(response.status) {
+                failure = "redirect to \(response.header("Location")?.prefix(300) ?? "nowhere") not followed"
+            }
+        } catch let error as CairnError {
+            failure = error.message
+        } catch {
+            failure = String(describing: error)
+        }
+        let elapsed = ContinuousClock.now - startedAt
+        let attempt = DeliveryAttempt(
+            number: claimed.attempt, at: started,
+            durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            status: status, error: failure.map { String($0.prefix(1000)) }, response: excerpt)
+        var random = SystemRandomNumberGenerator()
+        let retryIn = attempt.succeeded ? nil : settings.schedule.delay(afterAttempt: claimed.attemptInRound, retryAfter: retryAfter, using: &random)
+        do {
+            try await store.settle(claimed, attempt: attempt, retryIn: retryIn, logger: logger)
+        } catch {
+            logger.error(
+                "could not record a webhook attempt; it will be retried when its lease ends", metadata: ["error": "\(String(reflecting: error))"])
+            return
+        }
+        if attempt.succeeded {
+            logger.debug("webhook delivered", metadata: ["cairn.status": "\(status ?? 0)", "cairn.attempt": "\(claimed.attempt)"])
+        } else if let retryIn {
+            logger.info(
+                "webhook attempt failed; will retry",
+                metadata: ["cairn.status": "\(status.map(String.init) ?? "-")", "error": "\(failure ?? "")", "cairn.retry_in": "\(retryIn)"])
+        } else {
+            logger.warning(
+                "webhook delivery dead-lettered after \(claimed.attemptInRound) attempts",
+                metadata: ["cairn.status": "\(status.map(String.init) ?? "-")", "error": "\(failure ?? "")"])
+        }
+    }
+}
