@@ -123,6 +123,9 @@ let package = Package(
                 "CairnCore", "CairnPostgres", "CairnLDAP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/CairnTestSupport",
             swiftSettings: swiftSettings
@@ -144,7 +147,7 @@ let package = Package(
             name: "CairnJobsTests",
             dependencies: [
                 "CairnCore", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnOutbound", "CairnTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -48,7 +48,7 @@ public struct ServerProcess: Sendable {
     public var residentBytes: Int? { Subprocess.residentBytes(pid) }
 
     /// A port nothing listens on right now (the kernel's choice for an ephemeral bind).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket failed") }
         defer { close(fd) }
