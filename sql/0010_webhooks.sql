@@ -110,19 +110,33 @@ END $$;
 GRANT EXECUTE ON FUNCTION cairn.tenants_with_due_webhooks(text[]) TO cairn_app;
 
 -- Webhook configuration (URLs may carry tokens in their query) stays in the audit log, like tokens and bindings.
+-- The subject model and version now also come from the object id when the audit snapshot does not carry them
+-- (stage changes snapshot only the stage): model names cannot contain '/' or '@', so 'model/3', 'model/3/path'
+-- and 'model@alias' split unambiguously. Events written before this migration keep what they had.
 CREATE OR REPLACE FUNCTION cairn.publish_event() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     subject jsonb := COALESCE(NEW.after, NEW.before, '{}'::jsonb);
+    model text;
+    version integer;
 BEGIN
     IF split_part(NEW.action, '.', 1) IN ('api_token', 'role_bindings', 'tenant', 'webhook', 'webhook_delivery') THEN
         RETURN NULL;
     END IF;
+    model := CASE
+        WHEN NEW.object_type = 'registered_model' THEN COALESCE(subject ->> 'name', NEW.object_id)
+        WHEN subject ? 'model' THEN subject ->> 'model'
+        WHEN NEW.object_type IN ('model_version', 'version_file') THEN split_part(NEW.object_id, '/', 1)
+        WHEN NEW.object_type = 'model_alias' THEN split_part(NEW.object_id, '@', 1)
+    END;
+    version := CASE
+        WHEN jsonb_typeof(subject -> 'version') = 'number' THEN (subject ->> 'version')::integer
+        WHEN NEW.object_type IN ('model_version', 'version_file') AND split_part(NEW.object_id, '/', 2) ~ '^[0-9]{1,9}$'
+            THEN split_part(NEW.object_id, '/', 2)::integer
+    END;
     INSERT INTO cairn.events (tenant_id, id, at, type, object_type, object_id, model, version, payload, actor, request_id, audit_seq)
     VALUES (
-        NEW.tenant_id, nextval('cairn.events_id_seq'), NEW.at, NEW.action, NEW.object_type, NEW.object_id,
-        CASE WHEN NEW.object_type = 'registered_model' THEN subject ->> 'name' ELSE subject ->> 'model' END,
-        CASE WHEN jsonb_typeof(subject -> 'version') = 'number' THEN (subject ->> 'version')::integer END,
+        NEW.tenant_id, nextval('cairn.events_id_seq'), NEW.at, NEW.action, NEW.object_type, NEW.object_id, model, version,
         jsonb_strip_nulls(jsonb_build_object('before', NEW.before, 'after', NEW.after)),
         NEW.actor, NEW.request_id, NEW.seq);
     RETURN NULL;
