@@ -46,8 +46,11 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
     public func run() async throws {
         await cancelOnGracefulShutdown {
             while !Task.isCancelled {
-                let sent = await runOnce()
-                if sent == 0 {
+                // A pass that hangs (a database call that never returns) is abandoned so delivery goes on; its
+                // leases run out and the deliveries fall due again.
+                let sent = (try? await abandoning(after: settings.lease) { await runOnce() }) ?? nil
+                if sent == nil { logger.error("a webhook dispatch pass did not finish within its lease; abandoned it") }
+                if sent ?? 0 == 0 {
                     do {
                         try await clock.sleep(for: settings.pollInterval)
                     } catch {

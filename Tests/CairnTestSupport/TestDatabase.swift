@@ -25,6 +25,14 @@ public final class TestDatabase: Sendable {
         try await Gate.shared.database()
     }
 
+    /// A client of the second, restartable cluster (`RestartableCluster`), migrated; for tests that restart PostgreSQL.
+    public static func restartable() async throws -> TestDatabase {
+        let cluster = try RestartableCluster()
+        _ = try await Migrator(directory: TestEnvironment.migrationsDirectory).run(
+            url: try cluster.migrationURL, logger: Logger(label: "cairn.test.migrate"))
+        return TestDatabase(url: try cluster.databaseURL)
+    }
+
     public var tenants: PostgresTenantStore { PostgresTenantStore(database: database) }
     public var registry: PostgresRegistryStore { PostgresRegistryStore(database: database) }
     public var tokens: PostgresTokenStore { PostgresTokenStore(database: database) }
