@@ -27,6 +27,9 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
 
         /// Long enough for a send to finish and be settled; a lease that runs out makes the delivery due again.
         var lease: Duration { timeout * 2 + .seconds(30) }
+        /// A pass's sends are bounded by `timeout` and its database calls take milliseconds; one that is still
+        /// running after this has hung and is abandoned (its leases run out later).
+        var passLimit: Duration { timeout + .seconds(5) }
     }
 
     let store: any WebhookStore
@@ -48,8 +51,8 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
             while !Task.isCancelled {
                 // A pass that hangs (a database call that never returns) is abandoned so delivery goes on; its
                 // leases run out and the deliveries fall due again.
-                let sent = (try? await abandoning(after: settings.lease) { await runOnce() }) ?? nil
-                if sent == nil { logger.error("a webhook dispatch pass did not finish within its lease; abandoned it") }
+                let sent = (try? await abandoning(after: settings.passLimit) { await runOnce() }) ?? nil
+                if sent == nil { logger.error("a webhook dispatch pass hung; abandoned it and carrying on") }
                 if sent ?? 0 == 0 {
                     do {
                         try await clock.sleep(for: settings.pollInterval)

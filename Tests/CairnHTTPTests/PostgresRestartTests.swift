@@ -27,7 +27,7 @@ import Testing
             environment: [
                 "CAIRN_DATABASE_URL": try cluster.databaseURLText, "CAIRN_WEBHOOK_CONCURRENCY": "8", "CAIRN_WEBHOOK_TENANTS": tenant.slug.value,
                 "CAIRN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "CAIRN_WEBHOOK_POLL_INTERVAL_MS": "50", "CAIRN_WEBHOOK_RETRY_BASE_MS": "100",
-                "CAIRN_WEBHOOK_RETRY_MAX_MS": "500",
+                "CAIRN_WEBHOOK_RETRY_MAX_MS": "500", "CAIRN_WEBHOOK_TIMEOUT_SECONDS": "2",
             ])
         defer { server.kill() }
         let sse = "\(scratch)/updates.sse"
