@@ -27,15 +27,14 @@ struct HostResolver: Sendable {
         var cursor = list
         while let entry = cursor?.pointee {
             if let address = entry.ai_addr {
-                switch Int32(address.pointee.sa_family) {
+                switch entry.ai_family {
+                // By offset (sockaddr_in: family, port, address; sockaddr_in6: family, port, flow info, address).
                 case AF_INET:
-                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                        withUnsafeBytes(of: $0.pointee.sin_addr) { addresses.append(IPAddress(bytes: Array($0))!) }
-                    }
+                    let raw = UnsafeRawBufferPointer(start: address, count: MemoryLayout<sockaddr_in>.size)
+                    addresses.append(IPAddress(bytes: Array(raw[4..<8]))!)
                 case AF_INET6:
-                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                        withUnsafeBytes(of: $0.pointee.sin6_addr) { addresses.append(IPAddress(bytes: Array($0))!) }
-                    }
+                    let raw = UnsafeRawBufferPointer(start: address, count: MemoryLayout<sockaddr_in6>.size)
+                    addresses.append(IPAddress(bytes: Array(raw[8..<24]))!)
                 default: break
                 }
             }

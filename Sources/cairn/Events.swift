@@ -58,7 +58,7 @@ struct EventsCommand: AsyncParsableCommand {
                     try await follower.run(
                         after: start,
                         deliver: { event in
-                            FileHandle.standardOutput.write(try JSONEncoder.stable().encode(event) + Data("\n".utf8))
+                            FileHandle.standardOutput.write(Data(try event.json() + [UInt8(ascii: "\n")]))
                         }, heartbeat: {})
                 }
             }

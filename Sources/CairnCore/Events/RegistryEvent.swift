@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// One published change, as the outbox (sql/0009_events.sql) recorded it. Ids increase in commit order within a
 /// tenant; consumers resume after the last id they saw.
@@ -16,6 +17,8 @@ public struct RegistryEvent: Sendable, Equatable {
     public let actor: String
     public let requestID: String?
     public let at: Date
+    /// Shared by every copy of this event: one replica's subscribers all send the same bytes, encoded once.
+    private let encoding = EncodingCache()
 
     public init(
         id: Int64, tenantID: UUID, type: String, objectType: String, objectID: String, model: String?, version: Int?, payload: JSONValue,
@@ -57,6 +60,27 @@ extension RegistryEvent: Encodable {
         if let requestID { try container.encode(requestID, forKey: .requestID) } else { try container.encodeNil(forKey: .requestID) }
         try container.encode(RFC3339.format(at), forKey: .at)
     }
+}
+
+extension RegistryEvent {
+    /// The JSON form, encoded on first use and then shared (a fan-out to 1,000 streams encodes each event once).
+    public func json() throws -> [UInt8] {
+        try encoding.value { Array(try JSONEncoder.stable().encode(self)) }
+    }
+}
+
+/// Not part of an event's identity: two equal events compare equal whatever each has cached.
+private final class EncodingCache: Sendable, Equatable {
+    private let bytes = Mutex<[UInt8]?>(nil)
+
+    func value(_ make: () throws -> [UInt8]) throws -> [UInt8] {
+        if let cached = bytes.withLock({ $0 }) { return cached }
+        let made = try make()
+        bytes.withLock { $0 = made }
+        return made
+    }
+
+    static func == (_: EncodingCache, _: EncodingCache) -> Bool { true }
 }
 
 /// Which events a consumer wants: all when a field is nil. Types may end in `.*` (`model_version.*`).

@@ -67,7 +67,7 @@ extension APIRoutes {
     /// `id`, `event` (the type) and `data` (the event as JSON) of one Server-Sent Event.
     static func serverSentEvent(_ event: RegistryEvent) throws -> ByteBuffer {
         var buffer = ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: ")
-        buffer.writeBytes(try JSONEncoder.stable().encode(event))
+        buffer.writeBytes(try event.json())
         buffer.writeString("\n\n")
         return buffer
     }
