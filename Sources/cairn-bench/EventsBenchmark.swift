@@ -44,7 +44,8 @@ struct EventsBenchmark: AsyncParsableCommand {
         let baseline = try await rawNotify(url: url, client: client, logger: logger)
         print(
             String(
-                format: "baseline: raw LISTEN/NOTIFY (statement issued to notification received), %d at %d/s: p50 %.2f ms, p99 %.2f ms", events, rate, baseline.p50, baseline.p99))
+                format: "baseline: raw LISTEN/NOTIFY (statement issued to notification received), %d at %d/s: p50 %.2f ms, p99 %.2f ms", events, rate,
+                baseline.p50, baseline.p99))
 
         var sequence = 0
         for count in subscribers.split(separator: ",").compactMap({ Int($0) }) {
