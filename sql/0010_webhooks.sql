@@ -141,3 +141,28 @@ BEGIN
         NEW.actor, NEW.request_id, NEW.seq);
     RETURN NULL;
 END $$;
+
+-- Queue depth across tenants for /readyz and /metrics: counts only, each tenant visited under its own setting.
+CREATE FUNCTION cairn.webhook_queue_totals(OUT pending bigint, OUT due bigint, OUT dead bigint, OUT oldest_due_seconds double precision)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    t uuid;
+    p bigint;
+    d bigint;
+    x bigint;
+    o timestamptz;
+    oldest timestamptz;
+BEGIN
+    pending := 0; due := 0; dead := 0;
+    FOR t IN SELECT id FROM cairn.tenants LOOP
+        PERFORM set_config('app.tenant_id', t::text, true);
+        SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'pending' AND next_attempt_at <= now()),
+               count(*) FILTER (WHERE state = 'dead'), min(next_attempt_at) FILTER (WHERE state = 'pending' AND next_attempt_at <= now())
+        INTO p, d, x, o FROM cairn.webhook_deliveries WHERE tenant_id = t;
+        pending := pending + p; due := due + d; dead := dead + x;
+        IF o IS NOT NULL AND (oldest IS NULL OR o < oldest) THEN oldest := o; END IF;
+    END LOOP;
+    PERFORM set_config('app.tenant_id', '', true);
+    oldest_due_seconds := COALESCE(extract(epoch FROM now() - oldest), 0);
+END $$;
+GRANT EXECUTE ON FUNCTION cairn.webhook_queue_totals() TO cairn_app;

@@ -52,7 +52,7 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
                 // A pass that hangs (a database call that never returns) is abandoned so delivery goes on; its
                 // leases run out and the deliveries fall due again.
                 let sent = (try? await abandoning(after: settings.passLimit) { await runOnce() }) ?? nil
-                if sent == nil { logger.error("a webhook dispatch pass hung; abandoned it and carrying on") }
+                if sent == nil, !Task.isCancelled { logger.error("a webhook dispatch pass hung; abandoned it and carrying on") }
                 if sent ?? 0 == 0 {
                     do {
                         try await clock.sleep(for: settings.pollInterval)

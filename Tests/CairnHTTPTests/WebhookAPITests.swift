@@ -20,6 +20,9 @@ import Testing
                 #expect(reply.status == .badRequest, "\(url): \(reply.status) \(reply.text)")
                 #expect(reply.errorCode == "INVALID_PARAMETER_VALUE")
             }
+            // A name is judged by what it resolves to.
+            let named = try await api.call(.post, "/api/v1/tenants/\(tenant.slug)/webhooks", as: "erin", body: #"{"url":"http://localhost:8080/"}"#)
+            #expect(named.text.contains("localhost (") && named.text.contains("loopback address"), "\(named.text)")
             let list = try await api.call(.get, "/api/v1/tenants/\(tenant.slug)/webhooks", as: "erin")
             #expect(list.json?["webhooks"]?.array?.isEmpty == true, "nothing was saved")
         }

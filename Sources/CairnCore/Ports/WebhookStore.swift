@@ -30,6 +30,24 @@ public protocol WebhookStore: Sendable {
     /// Logs the attempt and settles the delivery: delivered, due again after `retryIn` (database time), or
     /// dead-lettered when `retryIn` is nil. Only the attempt is logged when the lease was lost to a later attempt.
     func settle(_ claimed: ClaimedDelivery, attempt: DeliveryAttempt, retryIn: Duration?, logger: Logger) async throws
+    /// Queue depth over all tenants (counts only), for readiness and metrics.
+    func queueTotals(logger: Logger) async throws -> WebhookQueueTotals
+}
+
+public struct WebhookQueueTotals: Sendable, Equatable {
+    public let pending: Int
+    /// Pending and due now: what dispatchers should be sending.
+    public let due: Int
+    public let dead: Int
+    /// How long the oldest due delivery has been waiting (0 when none is due).
+    public let oldestDueSeconds: Double
+
+    public init(pending: Int, due: Int, dead: Int, oldestDueSeconds: Double) {
+        self.pending = pending
+        self.due = due
+        self.dead = dead
+        self.oldestDueSeconds = oldestDueSeconds
+    }
 }
 
 /// Sends one signed webhook request to the address the policy allows, without following redirects.

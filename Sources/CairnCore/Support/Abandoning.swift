@@ -17,9 +17,14 @@ public func abandoning<Result: Sendable>(
         sink.yield(.success(nil))
     }
     defer { timer.cancel() }
-    for await outcome in outcomes {
-        if case .success(nil) = outcome { work.cancel() }
-        return try outcome.get()
+    return try await withTaskCancellationHandler {
+        for await outcome in outcomes {
+            if case .success(nil) = outcome { work.cancel() }
+            return try outcome.get()
+        }
+        return nil
+    } onCancel: {
+        work.cancel()
+        sink.finish()
     }
-    return nil
 }

@@ -73,17 +73,14 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
 
     router.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     router.get("readyz") { _, context in
-        async let database = dependencies.databaseReady(context.logger)
-        async let directory = dependencies.directory.isHealthy(logger: context.logger)
-        async let events = dependencies.events.status(context.logger)
-        let (databaseUp, directoryUp, eventDetails) = await (database, directory, events)
-        let ready = databaseUp && directoryUp
-        var body: JSONObject = [
-            "status": .string(ready ? "ready" : "unavailable"), "database": .string(databaseUp ? "ok" : "unreachable"),
-            "directory": .string(directoryUp ? "ok" : "unreachable"),
-        ]
-        if !eventDetails.isEmpty { body["events"] = .object(eventDetails) }
-        return try Response.json(JSONValue.object(body), status: ready ? .ok : .serviceUnavailable)
+        let readiness = await Readiness.check(dependencies, logger: context.logger)
+        return try Response.json(JSONValue.object(readiness.body), status: readiness.ready ? .ok : .serviceUnavailable)
+    }
+    router.get("metrics") { _, context in
+        let readiness = await Readiness.check(dependencies, logger: context.logger)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: readiness.prometheus)))
     }
     router.get("api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 
@@ -104,7 +101,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addArtifactRoutes(artifacts: dependencies.artifacts)
     routes.addEventRoutes(events: dependencies.events)
     routes.addWebhookRoutes(webhooks: dependencies.webhooks)
-    let open = ["healthz", "readyz", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
+    let open = ["healthz", "readyz", "metrics", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }
 

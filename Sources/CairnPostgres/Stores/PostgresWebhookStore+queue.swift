@@ -167,6 +167,16 @@ extension PostgresWebhookStore {
         }
     }
 
+    public func queueTotals(logger: Logger) async throws -> WebhookQueueTotals {
+        try await database.withoutTenant(logger: logger) { connection in
+            let rows = try await connection.query("SELECT * FROM cairn.webhook_queue_totals()", logger: logger)
+            for try await (pending, due, dead, oldest) in rows.decode((Int64, Int64, Int64, Double).self) {
+                return WebhookQueueTotals(pending: Int(pending), due: Int(due), dead: Int(dead), oldestDueSeconds: oldest)
+            }
+            return WebhookQueueTotals(pending: 0, due: 0, dead: 0, oldestDueSeconds: 0)
+        }
+    }
+
     private static func delivery(_ id: UUID, of webhookID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> WebhookDelivery {
         let rows = try await connection.query(
             "SELECT \(unescaped: deliveryColumns) FROM cairn.webhook_deliveries WHERE id = \(id) AND webhook_id = \(webhookID)", logger: logger)
