@@ -60,7 +60,11 @@ import Testing
                                             description: "w\(writer)-\(step)", status: nil, statusMessage: nil, tags: nil, metrics: nil),
                                         in: tenant, by: "test", logger: db.logger)
                                 }
-                                if done != nil { break }
+                                if done != nil {
+                                    await failures.committed()
+                                    try await Task.sleep(for: .milliseconds(5))  // a burst long enough to span the restart
+                                    break
+                                }
                                 await failures.add()
                             } catch {
                                 await failures.add()
@@ -72,7 +76,8 @@ import Testing
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(300))
+                // Restart once a sixth of the changes are in: mid-burst on any machine.
+                while await failures.commits < perWriter * 4 / 6 { try await Task.sleep(for: .milliseconds(5)) }
                 try await cluster.restart()
             }
             try await group.waitForAll()
@@ -98,5 +103,7 @@ import Testing
 
 private actor Failures {
     private(set) var count = 0
+    private(set) var commits = 0
     func add() { count += 1 }
+    func committed() { commits += 1 }
 }
