@@ -14,10 +14,13 @@ public struct HTTPWebhookTransport: WebhookTransport {
     let tls: NIOSSLContext
     let resolver: HostResolver
 
-    public init(policy: OutboundPolicy, group: MultiThreadedEventLoopGroup = .singleton) throws {
+    /// `caFile`: PEM certificates trusted for https receivers in addition to the system's roots (a private CA).
+    public init(policy: OutboundPolicy, caFile: String? = nil, group: MultiThreadedEventLoopGroup = .singleton) throws {
         self.policy = policy
         self.group = group
-        tls = try NIOSSLContext(configuration: .makeClientConfiguration())
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile { configuration.additionalTrustRoots = [.file(caFile)] }
+        tls = try NIOSSLContext(configuration: configuration)
         resolver = HostResolver()
     }
 

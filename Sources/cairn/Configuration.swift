@@ -43,6 +43,7 @@ struct Settings {
         ("webhooks.concurrency", "CAIRN_WEBHOOK_CONCURRENCY", false),
         ("webhooks.poll_interval_ms", "CAIRN_WEBHOOK_POLL_INTERVAL_MS", false),
         ("webhooks.tenants", "CAIRN_WEBHOOK_TENANTS", false),
+        ("webhooks.ca_file", "CAIRN_WEBHOOK_CA_FILE", false),
         ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
         ("log.level", "CAIRN_LOG_LEVEL", false),
     ]

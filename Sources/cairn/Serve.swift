@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
                     abandonedAfter: try settings.abandonedUploadAge, clock: ContinuousClock(), logger: logger))
         }
         let webhookStore = PostgresWebhookStore(database: database)
-        let transport = try HTTPWebhookTransport(policy: try settings.outboundPolicy())
+        let transport = try HTTPWebhookTransport(policy: try settings.outboundPolicy(), caFile: settings.string("webhooks.ca_file"))
         if let dispatcher = try settings.webhookDispatcher() {
             services.append(
                 WebhookDispatcher(store: webhookStore, transport: transport, settings: dispatcher, clock: ContinuousClock(), logger: logger))

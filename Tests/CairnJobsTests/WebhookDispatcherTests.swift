@@ -19,10 +19,10 @@ import Testing
     }
 
     private func dispatcher(
-        for tenant: Tenant, allow: String, timeout: Duration = .seconds(1), maxAttempts: Int = 5
+        for tenant: Tenant, allow: String, timeout: Duration = .seconds(1), maxAttempts: Int = 5, caFile: String? = nil
     ) throws -> WebhookDispatcher<ContinuousClock> {
         WebhookDispatcher(
-            store: store, transport: try HTTPWebhookTransport(policy: try OutboundPolicy(parsing: allow)),
+            store: store, transport: try HTTPWebhookTransport(policy: try OutboundPolicy(parsing: allow), caFile: caFile),
             settings: .init(
                 schedule: try RetrySchedule(maxAttempts: maxAttempts, base: .milliseconds(50), cap: .milliseconds(200)), timeout: timeout,
                 concurrency: 8, pollInterval: .milliseconds(20), tenants: [tenant.slug]),
@@ -145,5 +145,29 @@ import Testing
         #expect(delivered.state == .delivered)
         #expect(delivered.attemptLog.map(\.status) == [503, 500, 204])
         #expect(Set(receiver.received.compactMap(\.messageID)) == [dead.messageID])
+    }
+
+    @Test func httpsReceiversAreVerifiedAgainstTrustedRoots() async throws {
+        let tls = try TestEnvironment.require("CAIRN_TEST_TLS_DIR")
+        let receiver = try await WebhookReceiver.start(tls: ("\(tls)/server.pem", "\(tls)/server.key"))
+        defer { receiver.stop() }
+        #expect(receiver.url.hasPrefix("https://"))
+
+        // Without the private CA the certificate is not trusted: nothing is delivered.
+        let (untrusted, refused, _) = try await queuedChange(to: receiver.url, prefix: "hook-tls-untrusted")
+        await try dispatcher(for: untrusted, allow: "127.0.0.1").runOnce()
+        let failed = try await delivery(of: refused, in: untrusted)
+        #expect(failed.state == .pending)
+        #expect(failed.attemptLog.first?.status == nil)
+        #expect(failed.attemptLog.first?.error != nil, "\(failed.attemptLog)")
+        #expect(receiver.received.isEmpty)
+
+        // With it (webhooks.ca_file), the message arrives over TLS, signed.
+        let (trusted, webhook, secret) = try await queuedChange(to: receiver.url, prefix: "hook-tls")
+        let delivered = try await drive(try dispatcher(for: trusted, allow: "127.0.0.1", caFile: "\(tls)/ca.pem"), until: webhook, in: trusted)
+        #expect(delivered.state == .delivered, "\(delivered.attemptLog)")
+        let request = try #require(receiver.received.first)
+        let timestamp = try #require(request.headers["webhook-timestamp"].flatMap(Int.init))
+        #expect(request.headers["webhook-signature"] == secret.signature(messageID: delivered.messageID, timestamp: timestamp, body: request.body))
     }
 }

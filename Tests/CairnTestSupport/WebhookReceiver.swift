@@ -1,8 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// A real HTTP server on loopback that records what webhook senders post and answers from a script.
@@ -31,14 +34,20 @@ public final class WebhookReceiver: Sendable {
     private let state: Mutex<State>
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
 
-    private init(port: Int, script: [Reply], fallback: Reply) {
+    public let secure: Bool
+
+    private init(port: Int, script: [Reply], fallback: Reply, secure: Bool) {
         self.port = port
+        self.secure = secure
         state = Mutex(State(script: script, fallback: fallback))
     }
 
     /// Listens on a free loopback port; returns once it accepts connections.
-    public static func start(script: [Reply] = [], fallback: Reply = .status(204)) async throws -> WebhookReceiver {
-        let receiver = WebhookReceiver(port: try ServerProcess.freePort(), script: script, fallback: fallback)
+    /// `tls`: PEM certificate chain and key files to serve https with.
+    public static func start(
+        script: [Reply] = [], fallback: Reply = .status(204), tls: (certificate: String, key: String)? = nil
+    ) async throws -> WebhookReceiver {
+        let receiver = WebhookReceiver(port: try ServerProcess.freePort(), script: script, fallback: fallback, secure: tls != nil)
         let router = Router()
         router.post("**") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 16 << 20)
@@ -61,15 +70,22 @@ public final class WebhookReceiver: Sendable {
         var logger = Logger(label: "cairn.test.receiver")
         logger.logLevel = .critical
         let ready = AsyncStream<Void>.makeStream()
+        var server = HTTPServerBuilder.http1()
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: receiver.port)),
+            router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: receiver.port)),
             onServerRunning: { _ in ready.continuation.finish() }, logger: logger)
         receiver.task.withLock { $0 = Task { try await app.runService(gracefulShutdownSignals: []) } }
         for await _ in ready.stream {}
         return receiver
     }
 
-    public var url: String { "http://127.0.0.1:\(port)/hook" }
+    public var url: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)/hook" }
     public var received: [Received] { state.withLock { $0.received } }
 
     public func answer(_ script: [Reply], fallback: Reply? = nil) {
