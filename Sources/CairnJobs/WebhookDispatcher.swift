@@ -120,7 +120,7 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
         let elapsed = ContinuousClock.now - startedAt
         let attempt = DeliveryAttempt(
             number: claimed.attempt, at: started,
-            durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            durationMilliseconds: Int(elapsed.seconds * 1000),
             status: status, error: failure.map { String($0.prefix(1000)) }, response: excerpt)
         var random = SystemRandomNumberGenerator()
         let retryIn = attempt.succeeded ? nil : settings.schedule.delay(afterAttempt: claimed.attemptInRound, retryAfter: retryAfter, using: &random)

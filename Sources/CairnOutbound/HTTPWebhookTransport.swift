@@ -31,9 +31,7 @@ public struct HTTPWebhookTransport: WebhookTransport {
     }
 
     public func send(_ request: WebhookRequest, logger: Logger) async throws -> WebhookResponse {
-        let deadline =
-            NIODeadline.now()
-            + .nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000 + request.timeout.components.attoseconds / 1_000_000_000)
+        let deadline = NIODeadline.now() + TimeAmount(request.timeout)
         let addresses = try await resolver.addresses(of: request.url)
         try policy.check(request.url, resolvedTo: addresses)
         var lastError: (any Error)?

@@ -31,10 +31,10 @@ struct HostResolver: Sendable {
                 // By offset (sockaddr_in: family, port, address; sockaddr_in6: family, port, flow info, address).
                 case AF_INET:
                     let raw = UnsafeRawBufferPointer(start: address, count: MemoryLayout<sockaddr_in>.size)
-                    addresses.append(IPAddress(bytes: Array(raw[4..<8]))!)
+                    if let parsed = IPAddress(bytes: Array(raw[4..<8])) { addresses.append(parsed) }
                 case AF_INET6:
                     let raw = UnsafeRawBufferPointer(start: address, count: MemoryLayout<sockaddr_in6>.size)
-                    addresses.append(IPAddress(bytes: Array(raw[8..<24]))!)
+                    if let parsed = IPAddress(bytes: Array(raw[8..<24])) { addresses.append(parsed) }
                 default: break
                 }
             }

@@ -129,7 +129,3 @@ struct EventsBenchmark: AsyncParsableCommand {
         return value
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -1,3 +1,4 @@
+import CairnCore
 import Synchronization
 
 /// When each change committed and when each subscriber received it, on one monotonic clock.

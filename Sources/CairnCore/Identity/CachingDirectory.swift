@@ -21,7 +21,7 @@ public actor CachingDirectory: Directory {
 
     public init(_ base: any Directory, ttl: Duration, now: @escaping @Sendable () -> Date = Date.init) {
         self.base = base
-        self.ttl = TimeInterval(ttl.components.seconds) + TimeInterval(ttl.components.attoseconds) / 1e18
+        self.ttl = ttl.seconds
         self.now = now
     }
 

@@ -42,12 +42,12 @@ public struct LoginThrottle: Sendable {
 
     public mutating func recordFailure(_ key: String, now: Date) {
         var entry = entries[key] ?? Entry(failures: 0, lastFailure: now, blockedUntil: now)
-        if now.timeIntervalSince(entry.lastFailure) > seconds(policy.forgetAfter) { entry.failures = 0 }
+        if now.timeIntervalSince(entry.lastFailure) > policy.forgetAfter.seconds { entry.failures = 0 }
         entry.failures += 1
         entry.lastFailure = now
         let excess = entry.failures - policy.freeFailures
         if excess > 0 {
-            let delay = min(seconds(policy.baseDelay) * pow(2, Double(min(excess - 1, 30))), seconds(policy.maxDelay))
+            let delay = min(policy.baseDelay.seconds * pow(2, Double(min(excess - 1, 30))), policy.maxDelay.seconds)
             entry.blockedUntil = now.addingTimeInterval(delay)
         }
         entries[key] = entry
@@ -59,10 +59,6 @@ public struct LoginThrottle: Sendable {
     }
 
     private mutating func prune(now: Date) {
-        entries = entries.filter { now.timeIntervalSince($0.value.lastFailure) <= seconds(policy.forgetAfter) }
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        entries = entries.filter { now.timeIntervalSince($0.value.lastFailure) <= policy.forgetAfter.seconds }
     }
 }

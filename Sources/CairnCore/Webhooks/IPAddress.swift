@@ -146,7 +146,7 @@ extension IPAddress {
         ("::/128", "unspecified"), ("::1/128", "loopback"), ("100::/64", "discard-only"), ("2001:db8::/32", "documentation"),
         ("2002::/16", "6to4"), ("fc00::/7", "unique local"), ("fe80::/10", "link-local"), ("fec0::/10", "site-local"),
         ("ff00::/8", "multicast"),
-    ].map { (IPRange($0.0)!, $0.1) }
+    ].compactMap { text, use in IPRange(text).map { ($0, use) } }
 
     /// Why this address is not on the public internet (`loopback`, `private`, `link-local`, …), or nil when it is.
     public var specialUse: String? {

@@ -23,8 +23,7 @@ public struct RetrySchedule: Sendable, Equatable {
     /// when the attempts are spent.
     public func delay(afterAttempt attempt: Int, retryAfter: Duration?, using random: inout some RandomNumberGenerator) -> Duration? {
         guard attempt < maxAttempts else { return nil }
-        let exponent = min(attempt - 1, 40)
-        let nominal = min(cap, base * Double(1 << UInt64(exponent)).clampedToDurationScale)
+        let nominal = min(cap, base * Double(1 << UInt64(min(attempt - 1, 40))))
         let jittered = nominal * Double.random(in: 0.5...1.0, using: &random)
         guard let retryAfter else { return jittered }
         return max(jittered, min(retryAfter, retryAfterLimit))
@@ -41,9 +40,4 @@ public struct RetrySchedule: Sendable, Equatable {
         guard let date = formatter.date(from: trimmed) else { return nil }
         return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
     }
-}
-
-extension Double {
-    /// Keeps `Duration * Double` well inside Duration's range.
-    fileprivate var clampedToDurationScale: Double { Swift.min(self, 1e12) }
 }

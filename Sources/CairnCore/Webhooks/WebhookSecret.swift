@@ -7,6 +7,11 @@ public struct WebhookSecret: Sendable, Equatable {
     public let text: String
     let key: [UInt8]
 
+    private init(text: String, key: [UInt8]) {
+        self.text = text
+        self.key = key
+    }
+
     public init(parsing text: String) throws(CairnError) {
         guard text.hasPrefix("whsec_"), let key = Data(base64Encoded: String(text.dropFirst(6))), (24...64).contains(key.count) else {
             throw .invalid("A webhook secret is 'whsec_' followed by the base64 of 24 to 64 bytes.")
@@ -17,7 +22,7 @@ public struct WebhookSecret: Sendable, Equatable {
 
     public static func generate() -> WebhookSecret {
         let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        return try! WebhookSecret(parsing: "whsec_" + Data(key).base64EncodedString())
+        return WebhookSecret(text: "whsec_" + Data(key).base64EncodedString(), key: key)
     }
 
     /// `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, the `webhook-signature` header.

@@ -90,7 +90,7 @@ extension PostgresWebhookStore {
     }
 
     private func claim(in tenantID: UUID, limit: Int, lease: Duration, logger: Logger) async throws -> [ClaimedDelivery] {
-        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let leaseSeconds = lease.seconds
         return try await database.withTenant(tenantID, logger: logger) { connection in
             let rows = try await connection.query(
                 """
@@ -144,7 +144,7 @@ extension PostgresWebhookStore {
     }
 
     public func settle(_ claimed: ClaimedDelivery, attempt: DeliveryAttempt, retryIn: Duration?, logger: Logger) async throws {
-        let retrySeconds = retryIn.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        let retrySeconds = retryIn?.seconds
         let state = attempt.succeeded ? "delivered" : retryIn == nil ? "dead" : "pending"
         try await database.withTenant(claimed.tenantID, logger: logger) { connection in
             try await connection.query(
