@@ -9,7 +9,7 @@ struct Cairn: AsyncParsableCommand {
             Settings come from built-in defaults, then a YAML file (--config or CAIRN_CONFIG, see config/cairn.example.yaml), \
             then CAIRN_* environment variables, then flags.
             """,
-        subcommands: [Serve.self, Migrate.self, AuditCommand.self, ArtifactsCommand.self, EventsCommand.self])
+        subcommands: [Serve.self, Migrate.self, AuditCommand.self, ArtifactsCommand.self, EventsCommand.self, RetentionCommand.self])
 }
 
 struct GlobalOptions: ParsableArguments {

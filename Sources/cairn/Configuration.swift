@@ -44,6 +44,10 @@ struct Settings {
         ("webhooks.poll_interval_ms", "CAIRN_WEBHOOK_POLL_INTERVAL_MS", false),
         ("webhooks.tenants", "CAIRN_WEBHOOK_TENANTS", false),
         ("webhooks.ca_file", "CAIRN_WEBHOOK_CA_FILE", false),
+        ("retention.interval_seconds", "CAIRN_RETENTION_INTERVAL_SECONDS", false),
+        ("retention.batch_size", "CAIRN_RETENTION_BATCH_SIZE", false),
+        ("retention.lease_seconds", "CAIRN_RETENTION_LEASE_SECONDS", false),
+        ("retention.tenants", "CAIRN_RETENTION_TENANTS", false),
         ("migrations.directory", "CAIRN_MIGRATIONS_DIR", false),
         ("log.level", "CAIRN_LOG_LEVEL", false),
     ]
@@ -72,6 +76,9 @@ struct Settings {
         "webhooks.retry_max_ms": "3600000",
         "webhooks.concurrency": "16",
         "webhooks.poll_interval_ms": "500",
+        "retention.interval_seconds": "3600",
+        "retention.batch_size": "500",
+        "retention.lease_seconds": "300",
         "migrations.directory": "sql",
         "log.level": "info",
     ]

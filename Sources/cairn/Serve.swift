@@ -59,6 +59,15 @@ struct Serve: AsyncParsableCommand {
             services.append(
                 WebhookDispatcher(store: webhookStore, transport: transport, settings: dispatcher, clock: ContinuousClock(), logger: logger))
         }
+        let retentionStore = PostgresRetentionStore(database: database)
+        if let interval = try settings.retentionInterval() {
+            let runner = RetentionRunner(
+                store: retentionStore, artifacts: artifacts, settings: try settings.retentionRunner(), owner: Settings.holderName("serve"))
+            services.append(
+                RetentionScheduler(
+                    store: retentionStore, runner: runner, interval: interval, tenants: try settings.retentionTenants(), clock: ContinuousClock(),
+                    logger: logger))
+        }
         let dependencies = Dependencies(
             tenants: PostgresTenantStore(database: database),
             registry: PostgresRegistryStore(database: database),
@@ -72,6 +81,7 @@ struct Serve: AsyncParsableCommand {
                 store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds")),
                 status: { logger in await relay.readiness(database: database, logger: logger) }),
             webhooks: WebhookAdministration(store: webhookStore, transport: transport),
+            retention: retentionStore,
             directory: directory,
             databaseReady: { logger in await database.isReachable(logger: logger) },
             platformAdminGroup: adminGroup,

@@ -64,6 +64,7 @@ struct APIHarness {
             events: EventStreams(store: PostgresEventStore(database: db.database), hub: EventHub()),
             webhooks: WebhookAdministration(
                 store: PostgresWebhookStore(database: db.database), transport: try HTTPWebhookTransport(policy: outbound)),
+            retention: PostgresRetentionStore(database: db.database),
             directory: directory,
             databaseReady: { logger in await db.database.isReachable(logger: logger) },
             platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)

@@ -10,8 +10,9 @@ import Testing
 /// Walks every declared endpoint: no credentials → 401, too small a role → 403, another tenant's ids → 404.
 /// New endpoints join the table when they are registered, so none can ship without these checks.
 @Suite struct AuthorizationMatrixTests {
-    private static func concrete(_ path: String, tenant: String, webhook: UUID = UUID()) -> String {
+    private static func concrete(_ path: String, tenant: String, webhook: UUID = UUID(), run: UUID = UUID()) -> String {
         path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{webhook}", with: webhook.uuidString.lowercased())
+            .replacingOccurrences(of: "{run}", with: run.uuidString.lowercased())
             .replacingOccurrences(of: "{delivery}", with: "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d").replacingOccurrences(of: "{model}", with: "m")
             .replacingOccurrences(of: "{version}", with: "1")
             .replacingOccurrences(of: "{token}", with: "6c1e7a52-29b4-4a55-9d1e-5b0b6a4c2f10")
@@ -57,6 +58,7 @@ import Testing
         let mine = try await db.makeTenant("matrix")
         let theirs = try await db.makeTenant("matrix-other", bindings: [RoleBinding(group: DistinguishedName("cn=someone-else,dc=x"), role: .admin)])
         var webhooks: [UUID: UUID] = [:]
+        var runs: [UUID: UUID] = [:]
         for tenant in [mine, theirs] {
             webhooks[tenant.id] = try await PostgresWebhookStore(database: db.database).createWebhook(
                 try WebhookSpec(url: "https://hooks.example.com/\(tenant.slug)", description: nil, eventTypes: nil, model: nil, active: false),
@@ -76,14 +78,21 @@ import Testing
             _ = try await harness.dependencies.artifacts.put(Array("flavors: {}\n".utf8), at: "MLmodel", version: 1, in: tenant, logger: db.logger)
             _ = try await PostgresAliasStore(database: db.database).setAlias(
                 try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
+            let retention = PostgresRetentionStore(database: db.database)
+            _ = try await retention.setPolicy(
+                try RetentionPolicy(rules: [try RetentionRule(name: "keep", keepLast: 5)]), in: tenant, by: Actor(username: "t"), logger: db.logger)
+            runs[tenant.id] = try await retention.claim(
+                RetentionClaim(kind: .manual(by: Actor(username: "t")), owner: "matrix", now: Date(), lease: .seconds(1)), in: tenant,
+                logger: db.logger)?.id
         }
         let (_, endpoints) = buildRouter(harness.dependencies)
         #expect(endpoints.count >= 17)
         let hooks = webhooks
+        let recordedRuns = runs
 
         try await harness.run { api in
             for endpoint in endpoints {
-                let path = Self.concrete(endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!)
+                let path = Self.concrete(endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!, run: recordedRuns[mine.id]!)
                 let body = Self.sampleBody(endpoint)
                 if endpoint.access == .open {
                     let reply = try await api.call(endpoint.method, path, as: nil)
@@ -118,7 +127,7 @@ import Testing
 
                 if endpoint.path.contains("{tenant}") {
                     // erin is admin of `mine` and nothing in `theirs`, where the same model and versions exist.
-                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value, webhook: hooks[theirs.id]!)
+                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value, webhook: hooks[theirs.id]!, run: recordedRuns[theirs.id]!)
                     let reply = try await api.call(endpoint.method, other, as: "erin", body: body)
                     #expect(reply.status == .notFound, "\(endpoint) in another tenant: \(reply.status) \(reply.text)")
                     #expect(reply.errorCode == "RESOURCE_DOES_NOT_EXIST")
@@ -146,6 +155,11 @@ import Testing
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
             } else if endpoint.path.hasSuffix("/legal-hold") || endpoint.path.hasSuffix("/settings") || endpoint.path.contains("/webhooks") {
+                #expect(endpoint.access == .tenant(.admin), "\(endpoint)")
+            } else if endpoint.path.contains("/retention") {
+                // Policies are the admins'; the model-risk team (approvers) reads them, previews and reads the runs.
+                #expect(endpoint.access == (endpoint.method == .put ? .tenant(.admin) : .tenant(.approver)), "\(endpoint)")
+            } else if endpoint.path.hasSuffix("/purge") {
                 #expect(endpoint.access == .tenant(.admin), "\(endpoint)")
             } else if endpoint.path.hasSuffix("/audit") {
                 #expect(endpoint.access == .tenant(.approver), "\(endpoint)")

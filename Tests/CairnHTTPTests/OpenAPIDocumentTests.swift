@@ -102,6 +102,15 @@ import Testing
             try Self.expect(try await api.call(.post, "\(hook)/ping", as: "erin").json, matches: "WebhookDelivery", in: doc)
             try Self.expect(try await api.call(.get, "\(hook)/deliveries", as: "erin").json, matches: "WebhookDeliveryList", in: doc)
 
+            let policyExample = try #require(try Self.schema("RetentionPolicyInput", in: doc)["example"])
+            let policy = try await api.call(.put, "\(base)/retention-policies", as: "erin", json: policyExample)
+            #expect(policy.status == .ok, "\(policy.text)")
+            try Self.expect(policy.json, matches: "RetentionPolicy", in: doc)
+            let preview = try await api.call(.post, "\(base)/retention/preview", as: "dave", json: .object(["policy": policyExample]))
+            #expect(preview.status == .ok, "\(preview.text)")
+            try Self.expect(preview.json, matches: "RetentionPreview", in: doc)
+            try Self.expect(try await api.call(.get, "\(base)/retention/runs", as: "dave").json, matches: "RetentionRunList", in: doc)
+
             let bindingsExample = try #require(try Self.schema("RoleBindings", in: doc)["example"])
             #expect(try await api.call(.put, "\(base)/role-bindings", as: "pat", json: bindingsExample).status == .ok)
 

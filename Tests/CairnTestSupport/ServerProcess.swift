@@ -20,7 +20,7 @@ public struct ServerProcess: Sendable {
             "CAIRN_HTTP_PORT": "\(port)", "CAIRN_HTTP_HOST": "127.0.0.1", "CAIRN_ARTIFACT_ROOT": artifactRoot,
             "CAIRN_ARTIFACT_SWEEP_INTERVAL_SECONDS": "0", "CAIRN_LOG_LEVEL": "warning",
             // Tests share one database: a server delivers webhooks only when a test names its tenants.
-            "CAIRN_WEBHOOK_CONCURRENCY": "0",
+            "CAIRN_WEBHOOK_CONCURRENCY": "0", "CAIRN_RETENTION_INTERVAL_SECONDS": "0",
         ]
         environment.merge(extra) { _, new in new }
         let pid = try Subprocess.start(try TestEnvironment.cairnBinary(), ["serve"], log: log, environment: environment)

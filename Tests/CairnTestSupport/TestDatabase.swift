@@ -87,14 +87,39 @@ public final class TestDatabase: Sendable {
 }
 
 extension ArtifactService {
-    /// Uploads `bytes` as one chunk to version `version` of model `m`.
+    /// Uploads `bytes` as one chunk to version `version` of model `model`.
     @discardableResult
-    public func put(_ bytes: [UInt8], at path: String, version: Int, in tenant: Tenant, logger: Logger) async throws -> VersionFile {
+    public func put(_ bytes: [UInt8], at path: String, version: Int, in tenant: Tenant, logger: Logger, model: String = "m") async throws
+        -> VersionFile
+    {
         try await upload(
             AsyncStream {
                 $0.yield(bytes); $0.finish()
             }, to: try ArtifactPath(decoded: path), declaredLength: nil, expected: nil, version: version,
-            of: "m", in: tenant, by: "test", logger: logger
+            of: model, in: tenant, by: "test", logger: logger
         ).file
     }
+}
+
+extension TestDatabase {
+    /// Runs one statement as the PostgreSQL superuser, outside row-level security: scripting a history in the
+    /// past, or writing what the application role may not.
+    public func asSuperuser(_ sql: String) async throws {
+        var configuration = try TestEnvironment.superuserURL().connectionConfiguration()
+        configuration.database = try TestEnvironment.databaseURL().connectionConfiguration().database
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 99, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw SuperuserStatementFailed(statement: sql, error: String(reflecting: error))
+        }
+        try await connection.close()
+    }
+}
+
+public struct SuperuserStatementFailed: Error, CustomStringConvertible {
+    public let statement: String
+    public let error: String
+    public var description: String { "\(statement)\n→ \(error)" }
 }

@@ -113,6 +113,19 @@ public struct ArtifactService: Sendable {
         return IntegrityReport(checkedBlobs: results.count, intactBlobs: results.values.filter { $0 == .intact }.count, brokenFiles: broken)
     }
 
+    /// Deletes those of `digests` that no live version references any more (after a purge); returns how many.
+    @discardableResult
+    public func collect(_ digests: [BlobDigest], in tenant: Tenant, logger: Logger) async throws -> Int {
+        let blobs = self.blobs
+        var removed = 0
+        for digest in Set(digests).sorted() {
+            let collected = try await store.collectIfUnreferenced(
+                digest, in: tenant, remove: { try await blobs.remove(digest, tenant: tenant.id) }, logger: logger)
+            if collected { removed += 1 }
+        }
+        return removed
+    }
+
     /// Deletes blobs no file references and uploads abandoned for longer than `abandonedAfter`.
     public func collectGarbage(_ tenant: Tenant, abandonedAfter: Duration, now: Date = Date(), logger: Logger) async throws -> GarbageReport {
         let onDisk = try await blobs.blobs(tenant: tenant.id)

@@ -12,6 +12,8 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let resourceDoesNotExist = Code(rawValue: "RESOURCE_DOES_NOT_EXIST")
         public static let resourceAlreadyExists = Code(rawValue: "RESOURCE_ALREADY_EXISTS")
         public static let invalidState = Code(rawValue: "INVALID_STATE")
+        /// The object's record remains but its content was purged.
+        public static let gone = Code(rawValue: "RESOURCE_GONE")
         public static let requestLimitExceeded = Code(rawValue: "REQUEST_LIMIT_EXCEEDED")
         public static let requestTooLarge = Code(rawValue: "REQUEST_TOO_LARGE")
         public static let rangeNotSatisfiable = Code(rawValue: "RANGE_NOT_SATISFIABLE")

@@ -93,6 +93,9 @@ public struct ModelVersion: Sendable, Equatable {
     public var legalHold: Bool
     /// Set when the version became READY: the digest of its whole file tree (`FilesManifest`); nil without files.
     public var filesDigest: BlobDigest?
+    /// When its files were purged: the version is a tombstone (metadata, lineage and history only).
+    public var purgedAt: Date?
+    public var purgedBy: String?
     public let createdAt: Date
     public let createdBy: String
     public var updatedAt: Date
@@ -103,7 +106,7 @@ public struct ModelVersion: Sendable, Equatable {
         description: String, source: String?, runID: String?, runLink: String?, lineage: Lineage,
         hyperparameters: JSONObject, metrics: [Metric], environment: JSONObject, tags: [String: String],
         aliases: [String], createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, legalHold: Bool = false,
-        filesDigest: BlobDigest? = nil
+        filesDigest: BlobDigest? = nil, purgedAt: Date? = nil, purgedBy: String? = nil
     ) {
         self.modelID = modelID
         self.modelName = modelName
@@ -123,6 +126,8 @@ public struct ModelVersion: Sendable, Equatable {
         self.aliases = aliases
         self.legalHold = legalHold
         self.filesDigest = filesDigest
+        self.purgedAt = purgedAt
+        self.purgedBy = purgedBy
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.updatedAt = updatedAt

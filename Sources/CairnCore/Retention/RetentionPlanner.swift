@@ -53,54 +53,100 @@ public struct RetentionAction: Sendable, Equatable, Hashable {
     }
 }
 
+/// What a policy does now: the actions, and the versions a rule reached but protection held back (so an admin sees
+/// why a stale candidate stays).
+public struct RetentionPlan: Sendable, Equatable {
+    public let actions: [RetentionAction]
+    public let held: [HeldVersion]
+
+    public struct HeldVersion: Sendable, Equatable {
+        public let model: String
+        public let version: Int
+        /// What the rule would have done.
+        public let kind: RetentionAction.Kind
+        public let rule: String
+        public let protection: String
+    }
+
+    public func count(_ kind: RetentionAction.Kind) -> Int { actions.count { $0.kind == kind } }
+}
+
 /// Plans what a policy does now. Pure: the same versions, policy and time give the same plan, so a preview is
 /// exactly what a run then does. Protected versions are never acted on, whatever the rules say.
 public enum RetentionPlanner {
     public static func plan(_ versions: [RetentionCandidate], policy: RetentionPolicy, now: Date) -> [RetentionAction] {
+        evaluate(versions, policy: policy, now: now).actions
+    }
+
+    public static func evaluate(_ versions: [RetentionCandidate], policy: RetentionPolicy, now: Date) -> RetentionPlan {
         let latest = Dictionary(versions.map { ($0.model, $0.version) }, uniquingKeysWith: max)
         var actions: [String: RetentionAction] = [:]  // one action per version: the first rule's
+        var held: [String: RetentionPlan.HeldVersion] = [:]
         func key(_ candidate: RetentionCandidate) -> String { "\(candidate.model)\u{0}\(candidate.version)" }
         let byModel = Dictionary(grouping: versions, by: \.model)
 
         for rule in policy.rules {
             for (model, modelVersions) in byModel.sorted(by: { $0.key < $1.key }) {
                 guard let tags = modelVersions.first?.modelTags, rule.covers(model: model, tags: tags) else { continue }
-                var proposed: [(RetentionCandidate, RetentionAction.Kind, String)] = []
-                if let keep = rule.keepLast {
-                    let live = modelVersions.filter { $0.stage != .archived && $0.purgedAt == nil }.sorted { $0.version > $1.version }
-                    for candidate in live.dropFirst(keep) {
-                        proposed.append((candidate, .archive, "older than the newest \(keep) versions"))
+                for (candidate, kind, reason) in proposals(of: rule, for: modelVersions, now: now) {
+                    let id = key(candidate)
+                    guard actions[id] == nil, held[id] == nil else { continue }
+                    if let why = blocker(of: candidate, kind: kind, latest: latest[model], policy: policy, now: now) {
+                        held[id] = .init(model: model, version: candidate.version, kind: kind, rule: rule.name, protection: why)
+                    } else {
+                        actions[id] = RetentionAction(kind: kind, model: model, version: candidate.version, rule: rule.name, reason: reason)
                     }
-                }
-                if let days = rule.archiveAfterDays {
-                    for candidate in modelVersions where candidate.stage == .none && candidate.purgedAt == nil {
-                        if now.timeIntervalSince(candidate.stageSince) > Double(days) * 86_400 {
-                            proposed.append((candidate, .archive, "in None for more than \(days) days"))
-                        }
-                    }
-                }
-                if let days = rule.purgeAfterDays {
-                    for candidate in modelVersions where candidate.stage == .archived && candidate.purgedAt == nil {
-                        if now.timeIntervalSince(candidate.stageSince) > Double(days) * 86_400 {
-                            proposed.append((candidate, .purge, "archived for more than \(days) days"))
-                        }
-                    }
-                }
-                if let years = rule.deleteTombstonesAfterYears {
-                    for candidate in modelVersions {
-                        guard let purgedAt = candidate.purgedAt, now.timeIntervalSince(purgedAt) > Double(years) * 365.25 * 86_400 else {
-                            continue
-                        }
-                        proposed.append((candidate, .deleteTombstone, "a tombstone for more than \(years) years"))
-                    }
-                }
-                for (candidate, kind, reason) in proposed where actions[key(candidate)] == nil {
-                    guard protection(of: candidate, latest: latest[model], policy: policy, now: now) == nil else { continue }
-                    actions[key(candidate)] = RetentionAction(kind: kind, model: model, version: candidate.version, rule: rule.name, reason: reason)
                 }
             }
         }
-        return actions.values.sorted { ($0.model, $0.version) < ($1.model, $1.version) }
+        let order: (String, Int, String, Int) -> Bool = { ($0, $1) < ($2, $3) }
+        return RetentionPlan(
+            actions: actions.values.sorted { order($0.model, $0.version, $1.model, $1.version) },
+            held: held.values.sorted { order($0.model, $0.version, $1.model, $1.version) })
+    }
+
+    /// What one rule would do to one model's versions, before protection.
+    private static func proposals(of rule: RetentionRule, for modelVersions: [RetentionCandidate], now: Date)
+        -> [(RetentionCandidate, RetentionAction.Kind, String)]
+    {
+        var proposed: [(RetentionCandidate, RetentionAction.Kind, String)] = []
+        if let keep = rule.keepLast {
+            let live = modelVersions.filter { $0.stage != .archived && $0.purgedAt == nil }.sorted { $0.version > $1.version }
+            for candidate in live.dropFirst(keep) {
+                proposed.append((candidate, .archive, "older than the newest \(keep) versions"))
+            }
+        }
+        if let days = rule.archiveAfterDays {
+            for candidate in modelVersions where candidate.stage != .archived && candidate.stage != .production && candidate.purgedAt == nil {
+                if now.timeIntervalSince(candidate.stageSince) > Double(days) * 86_400 {
+                    proposed.append((candidate, .archive, "in \(candidate.stage.rawValue) for more than \(days) days"))
+                }
+            }
+        }
+        if let days = rule.purgeAfterDays {
+            for candidate in modelVersions where candidate.stage == .archived && candidate.purgedAt == nil {
+                if now.timeIntervalSince(candidate.stageSince) > Double(days) * 86_400 {
+                    proposed.append((candidate, .purge, "archived for more than \(days) days"))
+                }
+            }
+        }
+        if let years = rule.deleteTombstonesAfterYears {
+            for candidate in modelVersions {
+                guard let purgedAt = candidate.purgedAt, now.timeIntervalSince(purgedAt) > Double(years) * 365.25 * 86_400 else { continue }
+                proposed.append((candidate, .deleteTombstone, "a tombstone for more than \(years) years"))
+            }
+        }
+        return proposed
+    }
+
+    /// Protection, plus what keeps a tombstone: the deployment history of a version that ever served is kept, so
+    /// "what was serving then?" keeps its answer.
+    public static func blocker(of candidate: RetentionCandidate, kind: RetentionAction.Kind, latest: Int?, policy: RetentionPolicy, now: Date)
+        -> String?
+    {
+        if let why = protection(of: candidate, latest: latest, policy: policy, now: now) { return why }
+        if kind == .deleteTombstone, candidate.lastServedAt != nil { return "its deployment history is kept" }
+        return nil
     }
 
     /// Why no rule may archive, purge or delete this version (nil when it is not protected). The database

@@ -95,7 +95,23 @@ public struct RetentionRule: Sendable, Equatable, Codable {
         self.deleteTombstonesAfterYears = deleteTombstonesAfterYears
     }
 
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static let fields: Set<String> = [
+        "name", "models", "tag", "keep_last", "archive_after_days", "purge_after_days", "delete_tombstones_after_years",
+    ]
+
     public init(from decoder: any Decoder) throws {
+        // A misspelt action would otherwise be dropped silently, and the rule do less than its author meant.
+        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            throw CairnError.invalid("Unknown rule field '\(unknown)'. Known fields: \(Self.fields.sorted().joined(separator: ", ")).")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             name: try c.decode(String.self, forKey: .name), models: try c.decodeIfPresent(String.self, forKey: .models),

@@ -34,6 +34,8 @@ struct VersionDTO: Encodable {
     let aliases: [String]
     let legalHold: Bool
     let filesDigest: Nullable<String>
+    let purgedAt: Nullable<String>
+    let purgedBy: Nullable<String>
     let createdAt: String
     let createdBy: String
     let updatedAt: String
@@ -57,6 +59,8 @@ struct VersionDTO: Encodable {
         aliases = v.aliases
         legalHold = v.legalHold
         filesDigest = Nullable(v.filesDigest?.hex)
+        purgedAt = Nullable(v.purgedAt.map(RFC3339.format))
+        purgedBy = Nullable(v.purgedBy)
         createdAt = RFC3339.format(v.createdAt)
         createdBy = v.createdBy
         updatedAt = RFC3339.format(v.updatedAt)
@@ -70,6 +74,8 @@ struct VersionDTO: Encodable {
         case runLink = "run_link"
         case legalHold = "legal_hold"
         case filesDigest = "files_digest"
+        case purgedAt = "purged_at"
+        case purgedBy = "purged_by"
         case createdAt = "created_at"
         case createdBy = "created_by"
         case updatedAt = "updated_at"

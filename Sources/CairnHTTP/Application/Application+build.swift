@@ -17,6 +17,7 @@ public struct Dependencies: Sendable {
     public var artifacts: ArtifactService
     public var events: EventStreams
     public var webhooks: WebhookAdministration
+    public var retention: any RetentionStore
     public var directory: any Directory
     /// Whether the database answers (for /readyz).
     public var databaseReady: @Sendable (Logger) async -> Bool
@@ -30,6 +31,7 @@ public struct Dependencies: Sendable {
         lifecycle: any LifecycleStore, aliases: any AliasStore, deployments: any DeploymentStore, artifacts: ArtifactService,
         events: EventStreams,
         webhooks: WebhookAdministration,
+        retention: any RetentionStore,
         directory: any Directory,
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
@@ -46,6 +48,7 @@ public struct Dependencies: Sendable {
         self.artifacts = artifacts
         self.events = events
         self.webhooks = webhooks
+        self.retention = retention
         self.directory = directory
         self.databaseReady = databaseReady
         self.platformAdminGroup = platformAdminGroup
@@ -101,6 +104,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addArtifactRoutes(artifacts: dependencies.artifacts)
     routes.addEventRoutes(events: dependencies.events)
     routes.addWebhookRoutes(webhooks: dependencies.webhooks)
+    routes.addRetentionRoutes(retention: dependencies.retention, artifacts: dependencies.artifacts)
     let open = ["healthz", "readyz", "metrics", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }
     return (router, open + routes.endpoints)
 }

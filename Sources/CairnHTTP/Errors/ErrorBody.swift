@@ -25,6 +25,7 @@ extension CairnError {
         case .permissionDenied: .forbidden
         case .resourceDoesNotExist, .endpointNotFound: .notFound
         case .resourceAlreadyExists, .invalidState: .conflict
+        case .gone: .gone
         case .requestLimitExceeded: .tooManyRequests
         case .requestTooLarge: .contentTooLarge
         case .deadlineExceeded: .requestTimeout

@@ -14,6 +14,11 @@ extension PSQLError {
             return CairnError(.invalidState, "A version under legal hold cannot be deleted.")
         case PostgresError.Code.checkViolation.raw where constraint == "version_files_frozen":
             return CairnError(.invalidState, "Only a version in PENDING_REGISTRATION takes file changes; a READY version's files are frozen.")
+        case PostgresError.Code.checkViolation.raw where constraint == "version_protected":
+            // The protection trigger's own message names the version and what protects it.
+            return CairnError(.invalidState, "Refused: \(serverInfo?[.message] ?? "the version is protected from retention").")
+        case PostgresError.Code.checkViolation.raw where constraint == "purged_stays_archived" || constraint == "purged_is_final":
+            return CairnError(.invalidState, "A purged version stays archived: its files are gone and only its record remains.")
         case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
             return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,

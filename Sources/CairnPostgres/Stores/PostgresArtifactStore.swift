@@ -16,6 +16,11 @@ public struct PostgresArtifactStore: ArtifactStore {
     static let fileColumns = """
         f.path, f.size, f.sha256, f.media_type, f.format, f.created_at, f.created_by, i.state, i.checked_at
         """
+    /// Files whose content is still kept: those of versions that were not purged.
+    static let liveFiles = """
+        cairn.version_files f JOIN cairn.model_versions v ON v.tenant_id = f.tenant_id AND v.model_id = f.model_id AND v.version = f.version
+          AND v.purged_at IS NULL
+        """
     static let fileSource = """
         cairn.version_files f LEFT JOIN cairn.blob_integrity i ON i.tenant_id = f.tenant_id AND i.sha256 = f.sha256
         """
@@ -31,6 +36,10 @@ public struct PostgresArtifactStore: ArtifactStore {
     public func file(_ path: ArtifactPath, version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> VersionFile {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let current = try await VersionRef.find(version, of: modelName, on: connection, logger: logger, lock: false)
+            if let purgedAt = current.purgedAt {
+                throw CairnError(
+                    .gone, "Version \(version) of model '\(current.modelName)' was purged on \(RFC3339.format(purgedAt)); only its record remains.")
+            }
             guard let file = try await Self.files(modelID: current.modelID, version: version, path: path, on: connection, logger: logger).first else {
                 throw CairnError.notFound("Version \(version) of model '\(modelName)' has no file '\(path)'.")
             }
@@ -131,7 +140,11 @@ public struct PostgresArtifactStore: ArtifactStore {
     public func referencedBlobs(in tenant: Tenant, logger: Logger) async throws -> [BlobDigest: Int64] {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             var result: [BlobDigest: Int64] = [:]
-            let rows = try await connection.query("SELECT sha256, max(size) FROM cairn.version_files GROUP BY sha256", logger: logger)
+            // A purged version's file list stays as its record; its content is no longer referenced.
+            let rows = try await connection.query(
+                """
+                SELECT f.sha256, max(f.size) FROM \(unescaped: Self.liveFiles) GROUP BY f.sha256
+                """, logger: logger)
             for try await (hex, size) in rows.decode((String, Int64).self) {
                 if let digest = BlobDigest(hex: hex) { result[digest] = size }
             }
@@ -146,7 +159,7 @@ public struct PostgresArtifactStore: ArtifactStore {
             guard try await Self.lockBlob(digest, tenantID: tenant.id, exclusive: true, on: connection, logger: logger) else { return false }
             let referenced =
                 try await connection.query(
-                    "SELECT EXISTS (SELECT 1 FROM cairn.version_files WHERE sha256 = \(digest.hex))", logger: logger
+                    "SELECT EXISTS (SELECT 1 FROM \(unescaped: Self.liveFiles) WHERE f.sha256 = \(digest.hex))", logger: logger
                 ).decode(Bool.self).first { _ in true } ?? true
             guard !referenced else { return false }
             try await remove()
@@ -191,7 +204,7 @@ public struct PostgresArtifactStore: ArtifactStore {
             let rows = try await connection.query(
                 """
                 SELECT m.name, f.version, f.path, f.sha256, i.state, i.checked_at
-                FROM cairn.version_files f
+                FROM \(unescaped: Self.liveFiles)
                 JOIN cairn.blob_integrity i ON i.tenant_id = f.tenant_id AND i.sha256 = f.sha256
                 JOIN cairn.registered_models m ON m.tenant_id = f.tenant_id AND m.id = f.model_id
                 WHERE i.state <> 'intact'
@@ -307,6 +320,7 @@ struct VersionRef {
     let version: Int
     let status: VersionStatus
     let filesDigest: BlobDigest?
+    let purgedAt: Date?
 
     var auditID: String { "\(modelName)/\(version)" }
 
@@ -317,13 +331,13 @@ struct VersionRef {
         guard let (modelID, name) = model else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
         let row = try await connection.query(
             """
-            SELECT status, files_digest FROM cairn.model_versions WHERE model_id = \(modelID) AND version = \(number)
+            SELECT status, files_digest, purged_at FROM cairn.model_versions WHERE model_id = \(modelID) AND version = \(number)
             \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger
-        ).decode((String, String?).self).first { _ in true }
-        guard let (status, digest) = row else { throw CairnError.notFound("Version \(number) of model '\(name)' not found.") }
+        ).decode((String, String?, Date?).self).first { _ in true }
+        guard let (status, digest, purgedAt) = row else { throw CairnError.notFound("Version \(number) of model '\(name)' not found.") }
         return VersionRef(
             modelID: modelID, modelName: name, version: number, status: try VersionStatus(validating: status),
-            filesDigest: digest.flatMap { BlobDigest(hex: $0) })
+            filesDigest: digest.flatMap { BlobDigest(hex: $0) }, purgedAt: purgedAt)
     }
 }

@@ -8,7 +8,7 @@ extension PostgresRegistryStore {
         v.model_id, m.name AS model_name, v.version, v.status, v.status_message, v.stage, v.description,
         v.source, v.run_id, v.run_link, v.code_repository, v.code_commit, v.dataset_uri, v.dataset_version, v.dataset_digest,
         v.hyperparameters::text AS hyperparameters, v.environment::text AS environment,
-        v.created_at, v.created_by, v.updated_at, v.updated_by, v.legal_hold, v.files_digest,
+        v.created_at, v.created_by, v.updated_at, v.updated_by, v.legal_hold, v.files_digest, v.purged_at, v.purged_by,
         COALESCE((SELECT jsonb_agg(jsonb_build_object('dataset', x.dataset, 'key', x.key, 'value', x.value) ORDER BY x.dataset, x.key)
                   FROM cairn.version_metrics x
                   WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '[]')::text AS metrics,
@@ -169,7 +169,8 @@ extension PostgresRegistryStore {
             environment: try row.json("environment"), tags: try row.json("tags"), aliases: try row.json("aliases"),
             createdAt: try row.value("created_at"), createdBy: try row.value("created_by"),
             updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"), legalHold: try row.value("legal_hold"),
-            filesDigest: (try row.value("files_digest", as: String?.self)).flatMap { BlobDigest(hex: $0) })
+            filesDigest: (try row.value("files_digest", as: String?.self)).flatMap { BlobDigest(hex: $0) },
+            purgedAt: try row.value("purged_at"), purgedBy: try row.value("purged_by"))
     }
 
     private static func replaceVersionTags(

@@ -10,7 +10,7 @@ public struct PostgresTenantStore: TenantStore {
         self.database = database
     }
 
-    private static let columns = "t.id, t.slug, t.display_name, t.settings::text AS settings, t.created_at, t.created_by"
+    static let columns = "t.id, t.slug, t.display_name, t.settings::text AS settings, t.created_at, t.created_by"
 
     /// The tenant and its first bindings in one transaction: a tenant never exists without the bindings it was given.
     public func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: Actor, logger: Logger) async throws -> Tenant {
@@ -133,7 +133,7 @@ public struct PostgresTenantStore: TenantStore {
             """, logger: logger)
     }
 
-    private static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
+    static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
         var tenants: [Tenant] = []
         for try await row in rows { tenants.append(try tenant(from: row.makeRandomAccess())) }
         return tenants
