@@ -44,6 +44,9 @@ CREATE TABLE cairn.retention_runs (
     lease_owner     text,
     lease_until     timestamptz,
     resumed         integer NOT NULL DEFAULT 0 CHECK (resumed >= 0),
+    -- Actions are worked through in seq order; batches start after this one (done rows leave dead index entries
+    -- behind them that a scan from the start would walk again and again).
+    done_through    integer NOT NULL DEFAULT 0 CHECK (done_through >= 0),
     planned         integer NOT NULL DEFAULT 0 CHECK (planned >= 0),
     archived        integer NOT NULL DEFAULT 0 CHECK (archived >= 0),
     purged          integer NOT NULL DEFAULT 0 CHECK (purged >= 0),
@@ -77,8 +80,9 @@ CREATE TABLE cairn.retention_run_actions (
     PRIMARY KEY (tenant_id, run_id, seq),
     FOREIGN KEY (tenant_id, run_id) REFERENCES cairn.retention_runs (tenant_id, id),
     CHECK ((state = 'pending') = (done_at IS NULL))
-);
-CREATE INDEX retention_run_actions_pending ON cairn.retention_run_actions (tenant_id, run_id, seq) WHERE state = 'pending';
+) WITH (fillfactor = 70);
+-- No index on state: batches walk the primary key from the run's cursor, and marking an action done stays a HOT
+-- update (room on the page, no indexed column changed).
 CALL cairn.enable_tenant_isolation('cairn.retention_run_actions');
 REVOKE DELETE ON cairn.retention_run_actions FROM cairn_app;
 

@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
                 store: retentionStore, artifacts: artifacts, settings: try settings.retentionRunner(), owner: Settings.holderName("serve"))
             services.append(
                 RetentionScheduler(
-                    store: retentionStore, runner: runner, interval: interval, tenants: try settings.retentionTenants(), clock: ContinuousClock(),
+                    store: retentionStore, runner: runner, interval: interval, tenants: try settings.tenantSlugs("retention.tenants"),
+                    clock: ContinuousClock(),
                     logger: logger))
         }
         let dependencies = Dependencies(

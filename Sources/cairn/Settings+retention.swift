@@ -21,10 +21,11 @@ extension Settings {
         return .seconds(seconds)
     }
 
-    func retentionTenants() throws -> [TenantSlug]? {
-        try string("retention.tenants").map { list in
+    /// A comma- or space-separated list of tenant slugs (a replica dedicated to those tenants); nil when unset.
+    func tenantSlugs(_ key: String) throws -> [TenantSlug]? {
+        try string(key).map { list in
             try list.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { slug in
-                guard let valid = try? TenantSlug(String(slug)) else { throw SettingsError("retention.tenants: '\(slug)' is not a tenant slug") }
+                guard let valid = try? TenantSlug(String(slug)) else { throw SettingsError("\(key): '\(slug)' is not a tenant slug") }
                 return valid
             }
         }

@@ -27,12 +27,7 @@ extension Settings {
         } catch let error as CairnError {
             throw SettingsError(error.message)
         }
-        let tenants = try string("webhooks.tenants").map { list in
-            try list.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { slug in
-                guard let valid = try? TenantSlug(String(slug)) else { throw SettingsError("webhooks.tenants: '\(slug)' is not a tenant slug") }
-                return valid
-            }
-        }
+        let tenants = try tenantSlugs("webhooks.tenants")
         return .init(
             schedule: schedule, timeout: .seconds(timeout), concurrency: concurrency, pollInterval: .milliseconds(poll), tenants: tenants)
     }

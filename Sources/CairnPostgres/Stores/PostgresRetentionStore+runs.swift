@@ -136,12 +136,16 @@ extension PostgresRetentionStore {
             let renewed = try await connection.query(
                 """
                 UPDATE cairn.retention_runs SET lease_until = \(now.addingTimeInterval(lease.seconds))
-                WHERE id = \(run.id) AND state = 'running' AND lease_owner = \(owner) RETURNING acting_as
+                WHERE id = \(run.id) AND state = 'running' AND lease_owner = \(owner) RETURNING acting_as, done_through
                 """, logger: logger
-            ).decode(String.self).first { _ in true }
-            guard let actingAs = renewed else { throw RetentionLeaseLost(run: run.id, owner: owner) }
+            ).decode((String, Int).self).first { _ in true }
+            guard let (actingAs, doneThrough) = renewed else { throw RetentionLeaseLost(run: run.id, owner: owner) }
             let actor = Actor(username: actingAs, requestID: "retention-run:\(run.id.uuidString.lowercased())")
-            let pending = try await Self.pending(run.id, limit: batchSize, on: connection, logger: logger)
+            var pending = try await Self.pending(run.id, after: doneThrough, limit: batchSize, on: connection, logger: logger)
+            if pending.isEmpty, doneThrough > 0 {
+                // Nothing after the cursor; anything left behind it (a batch another holder rolled back) still counts.
+                pending = try await Self.pending(run.id, after: 0, limit: batchSize, on: connection, logger: logger)
+            }
             guard !pending.isEmpty else {
                 return RetentionStep(
                     run: try await Self.finishIfDone(run, now: now, actor: actor, tenantID: tenant.id, on: connection, logger: logger), processed: 0,
@@ -217,18 +221,25 @@ extension PostgresRetentionStore {
                 audit.sorted { $0.key < $1.key }.map(\.value), by: actor, tenantID: tenant.id, on: connection, logger: logger)
 
             let seqs = pending.map(\.seq)
+            // `seq = ANY` keeps to the primary key; a join with unnest here was planned as a scan of the whole run.
             try await connection.query(
                 """
-                UPDATE cairn.retention_run_actions a SET state = u.state, note = NULLIF(u.note, ''), done_at = now()
-                FROM unnest(\(seqs)::int[], \(seqs.map { notes[$0] == nil ? "done" : "skipped" })::text[], \(seqs.map { notes[$0] ?? "" })::text[])
-                     AS u(seq, state, note)
-                WHERE a.run_id = \(run.id) AND a.seq = u.seq
+                UPDATE cairn.retention_run_actions SET state = 'done', done_at = now()
+                WHERE run_id = \(run.id) AND seq = ANY(\(done.map(\.seq))::int[])
                 """, logger: logger)
+            for (seq, note) in notes.sorted(by: { $0.key < $1.key }) {
+                try await connection.query(
+                    """
+                    UPDATE cairn.retention_run_actions SET state = 'skipped', note = \(note), done_at = now()
+                    WHERE run_id = \(run.id) AND seq = \(seq)
+                    """, logger: logger)
+            }
             let updated = try await Self.runs(
                 from: connection.query(
                     """
                     UPDATE cairn.retention_runs r SET archived = archived + \(archive.count), purged = purged + \(purge.count),
-                        deleted = deleted + \(delete.count), skipped = skipped + \(notes.count)
+                        deleted = deleted + \(delete.count), skipped = skipped + \(notes.count),
+                        done_through = greatest(done_through, \(seqs.max() ?? 0))
                     WHERE r.id = \(run.id) RETURNING \(unescaped: Self.runColumns)
                     """, logger: logger)
             ).first
@@ -273,11 +284,13 @@ extension PostgresRetentionStore {
         ["rule": .string(action.rule), "reason": .string(action.reason)]
     }
 
-    private static func pending(_ runID: UUID, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Pending] {
+    private static func pending(_ runID: UUID, after seq: Int, limit: Int, on connection: PostgresConnection, logger: Logger) async throws
+        -> [Pending]
+    {
         let rows = try await connection.query(
             """
             SELECT seq, kind, model_id, model, version, rule, reason FROM cairn.retention_run_actions
-            WHERE run_id = \(runID) AND state = 'pending' ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            WHERE run_id = \(runID) AND state = 'pending' AND seq > \(seq) ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """, logger: logger)
         var pending: [Pending] = []
         for try await (seq, kind, modelID, model, version, rule, reason) in rows.decode((Int, String, UUID, String, Int, String, String).self) {
