@@ -59,14 +59,7 @@ public struct RetentionRunner: Sendable {
                 try? await store.release(run, owner: owner, error: String(describing: error), now: now(), in: tenant, logger: logger)
                 throw error
             }
-            if !step.purgedBlobs.isEmpty, let artifacts {
-                do {
-                    try await artifacts.collect(step.purgedBlobs, in: tenant, logger: logger)
-                } catch {
-                    logger.warning(
-                        "could not collect purged content now; the artifact sweep will", metadata: ["error": "\(String(reflecting: error))"])
-                }
-            }
+            await artifacts?.collectPurged(step.purgedBlobs, in: tenant, logger: logger)
             run = step.run
             if step.processed == 0, run.state == .running { return run }  // the rest is locked by another holder
             try await afterBatch(run)

@@ -26,8 +26,7 @@ struct ArtifactsCommand: AsyncParsableCommand {
                 let store = PostgresTenantStore(database: database)
                 let tenants: [Tenant]
                 if let slug {
-                    guard let tenant = try await store.tenant(slug: slug, logger: logger) else { throw SettingsError("No tenant '\(slug)'.") }
-                    tenants = [tenant]
+                    tenants = [try await database.tenant(slug, logger: logger)]
                 } else {
                     tenants = try await store.allTenants(logger: logger)
                 }

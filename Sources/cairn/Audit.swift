@@ -29,9 +29,7 @@ struct AuditCommand: AsyncParsableCommand {
             let logger = settings.commandLogger("cairn.audit")
             let slug = try TenantSlug(tenant)
             let finding = try await settings.withDatabase(logger: logger) { database in
-                guard let tenant = try await PostgresTenantStore(database: database).tenant(slug: slug, logger: logger) else {
-                    throw SettingsError("No tenant '\(slug)'.")
-                }
+                let tenant = try await database.tenant(slug, logger: logger)
                 return try await PostgresAuditStore(database: database).verify(tenant: tenant, logger: logger)
             }
             print("\(slug): \(finding)")

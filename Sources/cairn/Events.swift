@@ -42,9 +42,7 @@ struct EventsCommand: AsyncParsableCommand {
             let url = try DatabaseURL(try settings.require("database.url"))
             let (after, limit) = (self.after, self.limit)
             try await settings.withDatabase(logger: logger) { database in
-                guard let tenant = try await PostgresTenantStore(database: database).tenant(slug: slug, logger: logger) else {
-                    throw SettingsError("No tenant '\(slug)'.")
-                }
+                let tenant = try await database.tenant(slug, logger: logger)
                 let store = PostgresEventStore(database: database)
                 let hub = EventHub()
                 let relay = EventRelay(hub: hub, store: store, url: url, logger: logger)

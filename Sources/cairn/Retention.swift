@@ -31,7 +31,7 @@ struct RetentionCommand: AsyncParsableCommand {
             let logger = settings.commandLogger("cairn.retention")
             let slug = try TenantSlug(tenant)
             let preview = try await settings.withDatabase(logger: logger) { database in
-                let tenant = try await RetentionCommand.tenant(slug, database: database, logger: logger)
+                let tenant = try await database.tenant(slug, logger: logger)
                 return try await PostgresRetentionStore(database: database).preview(nil, now: Date(), in: tenant, logger: logger)
             }
             for action in preview.plan.actions {
@@ -69,7 +69,7 @@ struct RetentionCommand: AsyncParsableCommand {
             let slug = try TenantSlug(tenant)
             let runnerSettings = try settings.retentionRunner()
             let run = try await settings.withDatabase(logger: logger) { database in
-                let tenant = try await RetentionCommand.tenant(slug, database: database, logger: logger)
+                let tenant = try await database.tenant(slug, logger: logger)
                 let store = PostgresRetentionStore(database: database)
                 guard let policy = try await store.policy(in: tenant, logger: logger) else {
                     throw SettingsError("Tenant '\(slug)' has no retention policy.")
@@ -88,12 +88,5 @@ struct RetentionCommand: AsyncParsableCommand {
                     + "\(c.purged) purged, \(c.deleted) tombstones deleted, \(c.skipped) skipped")
             if run.state != .completed { throw ExitCode(1) }
         }
-    }
-
-    static func tenant(_ slug: TenantSlug, database: Database, logger: Logger) async throws -> Tenant {
-        guard let tenant = try await PostgresTenantStore(database: database).tenant(slug: slug, logger: logger) else {
-            throw SettingsError("No tenant '\(slug)'.")
-        }
-        return tenant
     }
 }

@@ -1,3 +1,4 @@
+import CairnCore
 import CairnPostgres
 import Logging
 import PostgresNIO
@@ -22,5 +23,15 @@ extension Settings {
             defer { group.cancelAll() }
             return try await body(Database(client: client))
         }
+    }
+}
+
+extension Database {
+    /// The tenant a command names, or the command's error.
+    func tenant(_ slug: TenantSlug, logger: Logger) async throws -> Tenant {
+        guard let tenant = try await PostgresTenantStore(database: self).tenant(slug: slug, logger: logger) else {
+            throw SettingsError("No tenant '\(slug)'.")
+        }
+        return tenant
     }
 }

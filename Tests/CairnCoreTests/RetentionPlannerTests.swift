@@ -127,3 +127,16 @@ import Testing
         }
     }
 }
+
+extension RetentionPlannerTests {
+    @Test func aTombstoneWithDeploymentHistoryIsKept() throws {
+        let served = RetentionCandidate(
+            model: "m", version: 1, stage: .archived, stageSince: Self.daysAgo(4000), purgedAt: Self.daysAgo(3000), lastServedAt: Self.daysAgo(3500))
+        let never = RetentionCandidate(model: "m", version: 2, stage: .archived, stageSince: Self.daysAgo(4000), purgedAt: Self.daysAgo(3000))
+        let latest = RetentionCandidate(model: "m", version: 3, stage: .none, stageSince: Self.daysAgo(1))
+        let policy = try RetentionPolicy(rules: [try RetentionRule(name: "tombstones", deleteTombstonesAfterYears: 5)])
+        let plan = RetentionPlanner.evaluate([served, never, latest], policy: policy, now: Self.now)
+        #expect(plan.actions.map(\.version) == [2])
+        #expect(plan.held.map { "\($0.version) \($0.protection)" } == ["1 its deployment history is kept"])
+    }
+}

@@ -113,12 +113,13 @@ public struct ArtifactService: Sendable {
         return IntegrityReport(checkedBlobs: results.count, intactBlobs: results.values.filter { $0 == .intact }.count, brokenFiles: broken)
     }
 
-    /// Deletes those of `digests` that no live version references any more (after a purge); returns how many.
+    /// Deletes those of `digests` that no live version references any more; returns how many.
     @discardableResult
     public func collect(_ digests: [BlobDigest], in tenant: Tenant, logger: Logger) async throws -> Int {
         let blobs = self.blobs
         var removed = 0
         for digest in Set(digests).sorted() {
+            try Task.checkCancellation()
             let collected = try await store.collectIfUnreferenced(
                 digest, in: tenant, remove: { try await blobs.remove(digest, tenant: tenant.id) }, logger: logger)
             if collected { removed += 1 }
@@ -126,18 +127,22 @@ public struct ArtifactService: Sendable {
         return removed
     }
 
+    /// After a purge: collects the content the purged versions released. A failure is only logged, because the
+    /// purge is committed and the periodic sweep collects what is left.
+    public func collectPurged(_ digests: [BlobDigest], in tenant: Tenant, logger: Logger) async {
+        guard !digests.isEmpty else { return }
+        do {
+            try await collect(digests, in: tenant, logger: logger)
+        } catch {
+            logger.warning("could not collect purged content now; the artifact sweep will", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
     /// Deletes blobs no file references and uploads abandoned for longer than `abandonedAfter`.
     public func collectGarbage(_ tenant: Tenant, abandonedAfter: Duration, now: Date = Date(), logger: Logger) async throws -> GarbageReport {
         let onDisk = try await blobs.blobs(tenant: tenant.id)
         let referenced = try await store.referencedBlobs(in: tenant, logger: logger)
-        var removed = 0
-        let blobs = self.blobs
-        for (digest, _) in onDisk where referenced[digest] == nil {
-            try Task.checkCancellation()
-            let collected = try await store.collectIfUnreferenced(
-                digest, in: tenant, remove: { try await blobs.remove(digest, tenant: tenant.id) }, logger: logger)
-            if collected { removed += 1 }
-        }
+        let removed = try await collect(onDisk.map(\.digest).filter { referenced[$0] == nil }, in: tenant, logger: logger)
         let cutoff = now.addingTimeInterval(-Double(abandonedAfter.components.seconds))
         let abandoned = try await blobs.removeAbandonedUploads(tenant: tenant.id, olderThan: cutoff)
         logger.info(

@@ -70,12 +70,7 @@ extension APIRoutes {
             let (version, blobs) = try await retention.purge(
                 try context.versionParameter(), of: try context.pathParameter("model"), comment: comment, in: scope.tenant, by: scope.actor,
                 logger: context.logger)
-            do {
-                try await artifacts.collect(blobs, in: scope.tenant, logger: context.logger)
-            } catch {
-                context.logger.warning(
-                    "purged content not collected now; the artifact sweep will", metadata: ["error": "\(String(reflecting: error))"])
-            }
+            await artifacts.collectPurged(blobs, in: scope.tenant, logger: context.logger)
             context.logger.info("version purged by hand", metadata: ["cairn.model": "\(version.modelName)", "cairn.version": "\(version.version)"])
             return try .json(VersionDTO(version))
         }

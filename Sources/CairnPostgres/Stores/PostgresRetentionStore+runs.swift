@@ -81,6 +81,12 @@ extension PostgresRetentionStore {
             let loaded = try await Self.candidates(on: connection, logger: logger)
             let plan = RetentionPlanner.evaluate(loaded.map(\.candidate), policy: stored.policy, now: claim.now)
             let modelIDs = Dictionary(loaded.map { ($0.candidate.model, $0.modelID) }, uniquingKeysWith: { first, _ in first })
+            let actions = plan.actions
+            // The planner names only models it was given, so every action has its model's id.
+            let actionModelIDs = try actions.map { action in
+                guard let modelID = modelIDs[action.model] else { throw CairnError(.internalError, "Planned an unknown model.") }
+                return modelID
+            }
             let id = UUID()
             let rows = try await connection.query(
                 """
@@ -91,7 +97,6 @@ extension PostgresRetentionStore {
                 RETURNING \(unescaped: Self.runColumns)
                 """, logger: logger)
             guard let run = try await Self.runs(from: rows).first else { throw CairnError(.internalError, "The retention run was not recorded.") }
-            let actions = plan.actions
             for start in stride(from: 0, to: actions.count, by: 10_000) {
                 let chunk = actions[start..<min(start + 10_000, actions.count)]
                 try await connection.query(
@@ -99,7 +104,7 @@ extension PostgresRetentionStore {
                     INSERT INTO cairn.retention_run_actions (tenant_id, run_id, seq, kind, model_id, model, version, rule, reason)
                     SELECT \(tenant.id), \(id), a.seq, a.kind, a.model_id, a.model, a.version, a.rule, a.reason
                     FROM unnest(\(Array(start + 1...start + chunk.count))::int[], \(chunk.map(\.kind.rawValue))::text[],
-                                \(chunk.map { modelIDs[$0.model] ?? UUID() })::uuid[], \(chunk.map(\.model))::text[], \(chunk.map(\.version))::int[],
+                                \(Array(actionModelIDs[start..<start + chunk.count]))::uuid[], \(chunk.map(\.model))::text[], \(chunk.map(\.version))::int[],
                                 \(chunk.map(\.rule))::text[], \(chunk.map(\.reason))::text[])
                          AS a(seq, kind, model_id, model, version, rule, reason)
                     """, logger: logger)
@@ -163,7 +168,6 @@ extension PostgresRetentionStore {
                     done.append(action)
                 }
             }
-            let runTag: JSONObject = ["retention_run": .string(run.id.uuidString.lowercased())]
             var audit: [Int: AuditEvent] = [:]
             let archive = done.filter { $0.kind == .archive }
             if !archive.isEmpty {
@@ -178,7 +182,7 @@ extension PostgresRetentionStore {
                     audit[action.seq] = AuditEvent(
                         action: "model_version.archived", objectType: "model_version", objectID: action.objectID,
                         before: .object(["stage": .string(before)]),
-                        after: .object(runTag.merging(Self.because(action)) { $1 }.merging(["stage": .string("Archived")]) { $1 }))
+                        after: Self.after(action, run: run, ["stage": .string("Archived")]))
                 }
             }
             let purge = done.filter { $0.kind == .purge }
@@ -195,7 +199,7 @@ extension PostgresRetentionStore {
                     audit[action.seq] = AuditEvent(
                         action: "model_version.purged", objectType: "model_version", objectID: action.objectID,
                         before: (content.summaries[action.key] ?? .empty).json,
-                        after: .object(runTag.merging(Self.because(action)) { $1 }.merging(["purged": .bool(true)]) { $1 }))
+                        after: Self.after(action, run: run, ["purged": .bool(true)]))
                 }
             }
             let delete = done.filter { $0.kind == .deleteTombstone }
@@ -214,7 +218,7 @@ extension PostgresRetentionStore {
                 for action in delete {
                     audit[action.seq] = AuditEvent(
                         action: "model_version.deleted", objectType: "model_version", objectID: action.objectID, before: records[action.key],
-                        after: .object(runTag.merging(Self.because(action)) { $1 }.merging(["tombstone_deleted": .bool(true)]) { $1 }))
+                        after: Self.after(action, run: run, ["tombstone_deleted": .bool(true)]))
                 }
             }
             try await AuditTrail.recordAll(
@@ -280,8 +284,12 @@ extension PostgresRetentionStore {
         return nil
     }
 
-    private static func because(_ action: Pending) -> JSONObject {
-        ["rule": .string(action.rule), "reason": .string(action.reason)]
+    /// The audit snapshot after a retention action: what changed, and which run, rule and reason did it.
+    private static func after(_ action: Pending, run: RetentionRun, _ change: JSONObject) -> JSONValue {
+        .object(
+            change.merging([
+                "retention_run": .string(run.id.uuidString.lowercased()), "rule": .string(action.rule), "reason": .string(action.reason),
+            ]) { first, _ in first })
     }
 
     private static func pending(_ runID: UUID, after seq: Int, limit: Int, on connection: PostgresConnection, logger: Logger) async throws

@@ -21,14 +21,15 @@ public struct PostgresRetentionStore: RetentionStore {
     public func setPolicy(_ policy: RetentionPolicy, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> StoredRetentionPolicy {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let before = try await Self.storedPolicy(on: connection, lock: "FOR UPDATE", logger: logger)
-            try await connection.query(
+            let rows = try await connection.query(
                 """
                 INSERT INTO cairn.retention_policies AS p (tenant_id, rules, deployment_protection_days, updated_by)
                 VALUES (\(tenant.id), \(try JSONText.encode(policy.rules))::jsonb, \(policy.deploymentProtectionDays), \(actor.username))
                 ON CONFLICT (tenant_id) DO UPDATE SET rules = EXCLUDED.rules, deployment_protection_days = EXCLUDED.deployment_protection_days,
                     revision = p.revision + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+                RETURNING \(unescaped: Self.policyColumns)
                 """, logger: logger)
-            guard let stored = try await Self.storedPolicy(on: connection, lock: nil, logger: logger) else {
+            guard let stored = try await Self.storedPolicy(from: rows) else {
                 throw CairnError(.internalError, "The retention policy was not saved.")
             }
             try await AuditTrail.record(
@@ -42,11 +43,11 @@ public struct PostgresRetentionStore: RetentionStore {
 
     public func preview(_ draft: RetentionPolicy?, now: Date, in tenant: Tenant, logger: Logger) async throws -> RetentionPreview {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let stored = try await Self.storedPolicy(on: connection, lock: nil, logger: logger)
+            let stored = draft == nil ? try await Self.storedPolicy(on: connection, lock: nil, logger: logger) : nil
             let policy = try draft ?? stored?.policy ?? RetentionPolicy(rules: [])
             let candidates = try await Self.candidates(on: connection, logger: logger)
             return RetentionPreview(
-                policyRevision: draft == nil ? stored?.revision : nil, evaluatedAt: now, versions: candidates.count,
+                policyRevision: stored?.revision, evaluatedAt: now, versions: candidates.count,
                 plan: RetentionPlanner.evaluate(candidates.map(\.candidate), policy: policy, now: now))
         }
     }
@@ -146,12 +147,15 @@ public struct PostgresRetentionStore: RetentionStore {
 
     // MARK: - Reading
 
+    static let policyColumns = "rules::text, deployment_protection_days, revision, updated_at, updated_by, next_run_at"
+
     static func storedPolicy(on connection: PostgresConnection, lock: String?, logger: Logger) async throws -> StoredRetentionPolicy? {
-        let rows = try await connection.query(
-            """
-            SELECT rules::text, deployment_protection_days, revision, updated_at, updated_by, next_run_at FROM cairn.retention_policies
-            \(unescaped: lock ?? "")
-            """, logger: logger)
+        try await storedPolicy(
+            from: connection.query(
+                "SELECT \(unescaped: policyColumns) FROM cairn.retention_policies \(unescaped: lock ?? "")", logger: logger))
+    }
+
+    private static func storedPolicy(from rows: PostgresRowSequence) async throws -> StoredRetentionPolicy? {
         for try await (rules, days, revision, updatedAt, updatedBy, nextRunAt) in rows.decode((String, Int, Int, Date, String, Date?).self) {
             let decoded = try JSONDecoder().decode([RetentionRule].self, from: Data(rules.utf8))
             return StoredRetentionPolicy(
@@ -261,24 +265,23 @@ public struct PostgresRetentionStore: RetentionStore {
     static func content(of keys: [(UUID, Int)], on connection: PostgresConnection, logger: Logger) async throws -> Content {
         var content = Content()
         guard !keys.isEmpty else { return content }
-        let filter = "(model_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))"
-        var bindings = PostgresBindings()
-        bindings.append(keys.map(\.0))
-        bindings.append(keys.map(\.1))
+        let (modelIDs, versions) = (keys.map(\.0), keys.map(\.1))
         let summaries = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT v.model_id, v.version, v.files_digest, count(f.path)::int, COALESCE(sum(f.size), 0)::bigint
-                    FROM cairn.model_versions v
-                    LEFT JOIN cairn.version_files f ON f.tenant_id = v.tenant_id AND f.model_id = v.model_id AND f.version = v.version
-                    WHERE (v.model_id, v.version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
-                    GROUP BY v.model_id, v.version, v.files_digest
-                    """, binds: bindings), logger: logger)
+            """
+            SELECT v.model_id, v.version, v.files_digest, count(f.path)::int, COALESCE(sum(f.size), 0)::bigint
+            FROM cairn.model_versions v
+            LEFT JOIN cairn.version_files f ON f.tenant_id = v.tenant_id AND f.model_id = v.model_id AND f.version = v.version
+            WHERE (v.model_id, v.version) IN (SELECT * FROM unnest(\(modelIDs)::uuid[], \(versions)::int[]))
+            GROUP BY v.model_id, v.version, v.files_digest
+            """, logger: logger)
         for try await (modelID, version, digest, files, bytes) in summaries.decode((UUID, Int, String?, Int, Int64).self) {
             content.summaries[VersionKey(modelID, version)] = Content.Summary(files: files, bytes: bytes, digest: digest)
         }
         let blobs = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT DISTINCT sha256 FROM cairn.version_files WHERE \(filter)", binds: bindings), logger: logger)
+            """
+            SELECT DISTINCT sha256 FROM cairn.version_files
+            WHERE (model_id, version) IN (SELECT * FROM unnest(\(modelIDs)::uuid[], \(versions)::int[]))
+            """, logger: logger)
         for try await hex in blobs.decode(String.self) {
             if let digest = BlobDigest(hex: hex) { content.blobs.append(digest) }
         }
