@@ -6,6 +6,9 @@ public struct LDAPConfiguration: Sendable {
     public var bindPassword: String
     public var userBase: String
     public var userFilter: String
+    /// The attribute holding a person's login name (`uid`; Active Directory: `sAMAccountName`). Its value, read back
+    /// from the entry, is the person's one identity, whatever spelling they typed.
+    public var usernameAttribute: String
     public var groupBase: String
     public var groupFilter: String
     /// Seconds for connecting and for each operation.
@@ -23,7 +26,7 @@ public struct LDAPConfiguration: Sendable {
 
     public init(
         url: String, bindDN: String, bindPassword: String, userBase: String, userFilter: String = "(uid={username})",
-        groupBase: String, groupFilter: String = "(&(objectClass=groupOfNames)(member={dn}))", timeout: Int = 5,
+        usernameAttribute: String = "uid", groupBase: String, groupFilter: String = "(&(objectClass=groupOfNames)(member={dn}))", timeout: Int = 5,
         startTLS: Bool = false, caFile: String? = nil, verifyCertificate: Bool = true, maxConcurrentOperations: Int = 16
     ) {
         self.url = url
@@ -31,6 +34,7 @@ public struct LDAPConfiguration: Sendable {
         self.bindPassword = bindPassword
         self.userBase = userBase
         self.userFilter = userFilter
+        self.usernameAttribute = usernameAttribute
         self.groupBase = groupBase
         self.groupFilter = groupFilter
         self.timeout = timeout

@@ -49,9 +49,10 @@ public final class LDAPDirectory: Directory {
         let outcome = try await run(logger: logger) {
             Result { () throws(LDAPHandle.Failure) -> Principal in
                 let service = try Self.serviceHandle(configuration)
-                let dn = try Self.userDN(username, service: service, configuration: configuration)
+                let person = try Self.person(username, service: service, configuration: configuration)
                 return Principal(
-                    username: username, distinguishedName: dn, groups: try Self.groups(of: dn, service: service, configuration: configuration))
+                    username: person.username, distinguishedName: person.dn,
+                    groups: try Self.groups(of: person.dn, service: service, configuration: configuration))
             }
         }
         switch outcome {
@@ -117,16 +118,16 @@ public final class LDAPDirectory: Directory {
     static func authenticateBlocking(_ credentials: Credentials, _ configuration: LDAPConfiguration) -> Result<Principal, LDAPHandle.Failure> {
         Result { () throws(LDAPHandle.Failure) -> Principal in
             let service = try serviceHandle(configuration)
-            let userDN = try userDN(credentials.username, service: service, configuration: configuration)
+            let person = try person(credentials.username, service: service, configuration: configuration)
             do throws(LDAPHandle.Failure) {
                 let user = try LDAPHandle(configuration)
-                try user.bind(dn: userDN, password: credentials.password)
+                try user.bind(dn: person.dn, password: credentials.password)
             } catch {
                 throw error.isInvalidCredentials ? LDAPHandle.Failure(operation: "user bind", code: error.code) : error
             }
             return Principal(
-                username: credentials.username, distinguishedName: userDN,
-                groups: try groups(of: userDN, service: service, configuration: configuration))
+                username: person.username, distinguishedName: person.dn,
+                groups: try groups(of: person.dn, service: service, configuration: configuration))
         }
     }
 
@@ -136,13 +137,23 @@ public final class LDAPDirectory: Directory {
         return service
     }
 
-    private static func userDN(_ username: String, service: LDAPHandle, configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> String {
+    /// The one entry the login name matches, and the canonical name read back from it. The directory matches
+    /// `uid` ignoring case and surrounding spaces, so "DAVE" and " dave" find dave's entry: the name Cairn records
+    /// is the entry's own value (of several values, the one the typed name matches), never the typed spelling.
+    private static func person(_ username: String, service: LDAPHandle, configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> (
+        dn: String, username: String
+    ) {
         let filter = configuration.userFilter.replacingOccurrences(of: "{username}", with: LDAPHandle.escapeFilterValue(username))
-        let matches = try service.searchDNs(base: configuration.userBase, filter: filter, sizeLimit: 2)
-        guard matches.count == 1, let dn = matches.first else {
+        let matches = try service.searchEntries(
+            base: configuration.userBase, filter: filter, attribute: configuration.usernameAttribute, sizeLimit: 2)
+        guard matches.count == 1, let match = matches.first else {
             throw LDAPHandle.Failure(operation: "lookup", code: Int32(min(matches.count, 2)))
         }
-        return dn
+        let typed = LoginName(username)
+        guard let canonical = match.values.first(where: { LoginName($0) == typed }) ?? match.values.sorted().first else {
+            throw LDAPHandle.Failure(operation: "lookup", code: 0)
+        }
+        return (match.dn, canonical)
     }
 
     private static func groups(of dn: String, service: LDAPHandle, configuration: LDAPConfiguration) throws(LDAPHandle.Failure) -> Set<

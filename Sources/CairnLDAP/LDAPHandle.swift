@@ -89,6 +89,41 @@ final class LDAPHandle {
         return dns
     }
 
+    /// The entries under `base` matching `filter`, each with the values of one attribute (at most `sizeLimit`).
+    func searchEntries(base: String, filter: String, attribute: String, sizeLimit: Int32) throws(Failure) -> [(dn: String, values: [String])] {
+        var attributes: [UnsafeMutablePointer<CChar>?] = [strdup(attribute), nil]
+        defer { free(attributes[0]) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        var result: OpaquePointer?
+        let rc = ldap_search_ext_s(ld, base, cairn_ldap_scope_subtree, filter, &attributes, 0, nil, nil, &limit, sizeLimit, &result)
+        defer { if let result { ldap_msgfree(result) } }
+        if rc == cairn_ldap_no_such_object { return [] }
+        guard rc == cairn_ldap_success || rc == cairn_ldap_size_limit_exceeded else { throw Failure(operation: "search", code: rc) }
+        var entries: [(dn: String, values: [String])] = []
+        var entry = ldap_first_entry(ld, result)
+        while let current = entry {
+            if let dn = ldap_get_dn(ld, current) {
+                entries.append((String(cString: dn), values(of: attribute, in: current)))
+                ldap_memfree(dn)
+            }
+            entry = ldap_next_entry(ld, current)
+        }
+        return entries
+    }
+
+    private func values(of attribute: String, in entry: OpaquePointer) -> [String] {
+        guard let values = ldap_get_values_len(ld, entry, attribute) else { return [] }
+        defer { ldap_value_free_len(values) }
+        var decoded: [String] = []
+        var index = 0
+        while let value = values[index] {
+            let bytes = UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))
+            decoded.append(String(decoding: bytes, as: UTF8.self))
+            index += 1
+        }
+        return decoded
+    }
+
     /// RFC 4515 escaping of an assertion value (`*`, `(`, `)`, `\`, NUL and non-ASCII bytes).
     static func escapeFilterValue(_ value: String) -> String {
         var bytes = Array(value.utf8).map { CChar(bitPattern: $0) }

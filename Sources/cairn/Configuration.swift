@@ -17,6 +17,7 @@ struct Settings {
         ("ldap.bind_password_file", "CAIRN_LDAP_BIND_PASSWORD_FILE", false),
         ("ldap.user_base", "CAIRN_LDAP_USER_BASE", false),
         ("ldap.user_filter", "CAIRN_LDAP_USER_FILTER", false),
+        ("ldap.username_attribute", "CAIRN_LDAP_USERNAME_ATTRIBUTE", false),
         ("ldap.group_base", "CAIRN_LDAP_GROUP_BASE", false),
         ("ldap.group_filter", "CAIRN_LDAP_GROUP_FILTER", false),
         ("ldap.timeout_seconds", "CAIRN_LDAP_TIMEOUT_SECONDS", false),
@@ -56,6 +57,7 @@ struct Settings {
         "http.host": "127.0.0.1",
         "http.port": "8080",
         "ldap.user_filter": "(uid={username})",
+        "ldap.username_attribute": "uid",
         "ldap.group_filter": "(&(objectClass=groupOfNames)(member={dn}))",
         "ldap.timeout_seconds": "5",
         "ldap.start_tls": "false",
@@ -144,6 +146,7 @@ struct Settings {
         return LDAPConfiguration(
             url: try require("ldap.url"), bindDN: try require("ldap.bind_dn"), bindPassword: password,
             userBase: try require("ldap.user_base"), userFilter: try require("ldap.user_filter"),
+            usernameAttribute: try require("ldap.username_attribute"),
             groupBase: try require("ldap.group_base"), groupFilter: try require("ldap.group_filter"),
             timeout: try int("ldap.timeout_seconds"), startTLS: try bool("ldap.start_tls"), caFile: string("ldap.ca_file"),
             verifyCertificate: try bool("ldap.verify_certificate"), maxConcurrentOperations: try int("ldap.max_concurrent_operations"))

@@ -15,12 +15,14 @@ public actor CachingDirectory: Directory {
     private let base: any Directory
     private let ttl: TimeInterval
     private let now: @Sendable () -> Date
+    private let maxEntries: Int
     private let key = SymmetricKey(size: .bits256)
-    private var logins: [String: Entry] = [:]
-    private var lookups: [String: Entry] = [:]
+    private var logins: [LoginName: Entry] = [:]
+    private var lookups: [LoginName: Entry] = [:]
 
-    public init(_ base: any Directory, ttl: Duration, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(_ base: any Directory, ttl: Duration, maxEntries: Int = 50_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.base = base
+        self.maxEntries = max(1, maxEntries)
         self.ttl = ttl.seconds
         self.now = now
     }
@@ -28,26 +30,28 @@ public actor CachingDirectory: Directory {
     public func authenticate(_ credentials: Credentials, logger: Logger) async throws -> Principal {
         let credentials = try credentials.validated()
         let verifier = Data(HMAC<SHA256>.authenticationCode(for: Data(credentials.password.utf8), using: key))
-        if let entry = logins[credentials.username], entry.expires > now(), entry.verifier == verifier {
+        let name = LoginName(credentials.username)
+        if let entry = logins[name], entry.expires > now(), entry.verifier == verifier {
             return entry.principal
         }
         do {
             let principal = try await base.authenticate(credentials, logger: logger)
             let entry = Entry(principal: principal, verifier: verifier, expires: now().addingTimeInterval(ttl))
-            logins[credentials.username] = entry
-            lookups[credentials.username] = Entry(principal: principal, verifier: nil, expires: entry.expires)
+            logins[name] = entry
+            if logins.count > maxEntries || lookups.count > maxEntries { evict() }
+            lookups[LoginName(principal.username)] = Entry(principal: principal, verifier: nil, expires: entry.expires)
             return principal
         } catch {
-            logins[credentials.username] = nil
+            logins[name] = nil
             throw error
         }
     }
 
     public func lookup(username: String, logger: Logger) async throws -> Principal {
-        if let entry = lookups[username], entry.expires > now() { return entry.principal }
+        if let entry = lookups[LoginName(username)], entry.expires > now() { return entry.principal }
         let principal = try await base.lookup(username: username, logger: logger)
-        lookups[username] = Entry(principal: principal, verifier: nil, expires: now().addingTimeInterval(ttl))
-        if lookups.count > 50_000 { evictExpired() }
+        lookups[LoginName(username)] = Entry(principal: principal, verifier: nil, expires: now().addingTimeInterval(ttl))
+        if lookups.count > maxEntries { evict() }
         return principal
     }
 
@@ -55,9 +59,15 @@ public actor CachingDirectory: Directory {
         await base.isHealthy(logger: logger)
     }
 
-    private func evictExpired() {
+    /// Expired entries go first; if the maps are still over the bound (a burst of distinct names within one TTL),
+    /// arbitrary entries go too: a cache miss only costs a directory call.
+    private func evict() {
         let now = now()
         logins = logins.filter { $0.value.expires > now }
         lookups = lookups.filter { $0.value.expires > now }
+        while logins.count > maxEntries, let victim = logins.keys.first { logins[victim] = nil }
+        while lookups.count > maxEntries, let victim = lookups.keys.first { lookups[victim] = nil }
     }
+
+    public var entryCount: Int { logins.count + lookups.count }
 }

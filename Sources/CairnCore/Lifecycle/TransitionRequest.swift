@@ -60,13 +60,15 @@ public struct TransitionRequest: Sendable, Equatable {
         guard status == .pending else { throw CairnError(.invalidState, "This request is already \(status.rawValue).") }
         switch decision {
         case .approve, .reject:
-            guard actor != requestedBy else {
+            guard LoginName(actor) != LoginName(requestedBy) else {
                 throw .denied("You requested this transition; a different approver must \(decision.rawValue) it.")
             }
             let needed = (try? StageRules.requiredRole(from: fromStage, to: toStage)).map { max($0, .approver) } ?? .approver
             guard role >= needed else { throw .denied("Deciding this request needs the '\(needed.rawValue)' role.") }
         case .cancel:
-            guard actor == requestedBy || role == .admin else { throw .denied("Only the requester or an admin may cancel a request.") }
+            guard LoginName(actor) == LoginName(requestedBy) || role == .admin else {
+                throw .denied("Only the requester or an admin may cancel a request.")
+            }
         }
     }
 }

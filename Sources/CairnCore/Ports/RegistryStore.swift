@@ -19,7 +19,11 @@ public protocol RegistryStore: Sendable {
     func searchVersions(_ query: VersionQuery, in tenant: Tenant, logger: Logger) async throws -> VersionPage
     func modelCard(_ version: Int, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> ModelCard
     /// Replaces the card (and the version's review date).
-    func setModelCard(_ card: ModelCard, version: Int, of modelName: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
+    /// A Production version's card is changed only by an approver, and the change must pass the card gate again.
+    func setModelCard(
+        _ card: ModelCard, version: Int, of modelName: String, role: Role, policy: LifecyclePolicy, in tenant: Tenant, by actor: Actor,
+        logger: Logger
+    ) async throws
         -> ModelCard
     /// The versions in the order asked; a missing one is `RESOURCE_DOES_NOT_EXIST`.
     func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion]

@@ -5,7 +5,9 @@ public protocol TenantStore: Sendable {
     func createTenant(_ tenant: NewTenant, bindings: [RoleBinding], by actor: Actor, logger: Logger) async throws -> Tenant
     func tenant(slug: TenantSlug, logger: Logger) async throws -> Tenant?
     func allTenants(logger: Logger) async throws -> [Tenant]
-    func updateSettings(_ settings: JSONObject, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant
+    /// Merges `changes` (null removes a key) into the settings as they are when the tenant's row is locked, so two
+    /// concurrent changes of different keys both survive.
+    func updateSettings(merging changes: JSONObject, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant
     /// Every tenant where one of `groups` is bound, with the highest role bound.
     func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)]
     func role(groups: Set<DistinguishedName>, tenantID: UUID, logger: Logger) async throws -> Role?

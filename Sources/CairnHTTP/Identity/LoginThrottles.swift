@@ -1,8 +1,9 @@
 import CairnCore
 import Foundation
 
-/// Failed-login throttling for this replica: one throttle keyed by user name, one by client address (which allows
-/// more failures, since many people may share an address).
+/// Failed-login throttling for this replica: one throttle keyed by the login name as the directory compares it (so
+/// "alice", " alice" and "ALICE" share one budget), one by client address (which allows more failures, since many
+/// people may share an address).
 actor LoginThrottles {
     private var users: LoginThrottle
     private var addresses: LoginThrottle
@@ -17,7 +18,7 @@ actor LoginThrottles {
     /// Refuses with 429 while either the user name or the address is waiting out a delay.
     func admit(username: String?, address: String) throws(CairnError) {
         let now = now()
-        let waits = [username.flatMap { users.wait(for: $0.lowercased(), now: now) }, addresses.wait(for: address, now: now)].compactMap { $0 }
+        let waits = [username.flatMap { users.wait(for: LoginName($0).key, now: now) }, addresses.wait(for: address, now: now)].compactMap { $0 }
         guard let longest = waits.max() else { return }
         let seconds = Int(longest.components.seconds) + (longest.components.attoseconds > 0 ? 1 : 0)
         throw CairnError(.requestLimitExceeded, "Too many failed logins; try again in \(seconds) s.", retryAfter: max(1, seconds))
@@ -25,11 +26,11 @@ actor LoginThrottles {
 
     func failed(username: String?, address: String) {
         let now = now()
-        if let username { users.recordFailure(username.lowercased(), now: now) }
+        if let username { users.recordFailure(LoginName(username).key, now: now) }
         addresses.recordFailure(address, now: now)
     }
 
     func succeeded(username: String) {
-        users.recordSuccess(username.lowercased())
+        users.recordSuccess(LoginName(username).key)
     }
 }

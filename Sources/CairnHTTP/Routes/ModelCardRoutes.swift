@@ -22,7 +22,8 @@ extension APIRoutes {
             let object = try Self.cardObject(Data(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
             let saved = try await registry.setModelCard(
                 try ModelCard(validating: object), version: try context.versionParameter(), of: try context.pathParameter("model"),
-                in: scope.tenant, by: scope.actor, logger: context.logger)
+                role: scope.access.role ?? .reader, policy: LifecyclePolicy(settings: scope.tenant.settings), in: scope.tenant, by: scope.actor,
+                logger: context.logger)
             return try Self.cardResponse(saved, request: request)
         }
     }
@@ -41,22 +42,7 @@ extension APIRoutes {
 
     private static func cardObject(_ data: Data, contentType: String) throws -> JSONObject {
         guard !data.isEmpty else { throw CairnError.invalid("A model card (JSON or YAML) is required.") }
-        if contentType.contains("yaml") {
-            guard let text = String(data: data, encoding: .utf8), let parsed = try? Yams.load(yaml: text) else {
-                throw CairnError.invalid("The body is not valid YAML.")
-            }
-            guard let map = parsed as? [String: Any] else { throw CairnError.invalid("The model card must be a YAML mapping.") }
-            var object: JSONObject = [:]
-            for (key, value) in map {
-                switch value {
-                case let text as String: object[key] = .string(text)
-                case let date as Date: object[key] = .string(date.formatted(Date.ISO8601FormatStyle().year().month().day()))
-                case is NSNull: object[key] = .null
-                default: object[key] = .string("\(value)")
-                }
-            }
-            return object
-        }
+        if contentType.contains("yaml") { return try ModelCardYAML.object(Array(data)) }
         guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw CairnError.invalid("The model card must be a JSON object (or YAML with Content-Type: application/yaml).")
         }

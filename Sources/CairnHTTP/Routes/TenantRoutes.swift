@@ -51,8 +51,7 @@ extension APIRoutes {
             guard case .object(let changes)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
                 throw CairnError.invalid("The body must be a JSON object of settings to change (null removes one).")
             }
-            let settings = try TenantSettings.validated(changes, merging: scope.tenant.settings)
-            let updated = try await store.updateSettings(settings, tenantID: scope.tenant.id, by: scope.actor, logger: context.logger)
+            let updated = try await store.updateSettings(merging: changes, tenantID: scope.tenant.id, by: scope.actor, logger: context.logger)
             return try .json(TenantDTO(updated, role: scope.access.role))
         }
     }

@@ -19,6 +19,16 @@ extension PSQLError {
             return CairnError(.invalidState, "Refused: \(serverInfo?[.message] ?? "the version is protected from retention").")
         case PostgresError.Code.checkViolation.raw where constraint == "purged_stays_archived" || constraint == "purged_is_final":
             return CairnError(.invalidState, "A purged version stays archived: its files are gone and only its record remains.")
+        case PostgresError.Code.checkViolation.raw where constraint == "ready_needs_finalize":
+            return CairnError(.invalidState, "A version with files becomes READY only by finalize, which checks its content.")
+        case PostgresError.Code.checkViolation.raw where constraint == "metrics_append_only":
+            return CairnError(.invalidState, "Metrics of a version that has left None are append-only; record a new evaluation instead.")
+        case PostgresError.Code.checkViolation.raw where constraint == "production_card_needs_approver":
+            return CairnError.denied("The model card of a Production version is changed only by an approver.")
+        case PostgresError.Code.checkViolation.raw where constraint == "production_blocks_delete":
+            return CairnError(.invalidState, "A version in Production cannot be deleted; archive it first.")
+        case PostgresError.Code.checkViolation.raw where constraint == "transition_requests_four_eyes":
+            return CairnError.denied("You requested this transition; a different approver must decide it.")
         case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
             return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,

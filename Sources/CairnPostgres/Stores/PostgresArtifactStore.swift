@@ -124,6 +124,7 @@ public struct PostgresArtifactStore: ArtifactStore {
             case .pendingRegistration: break
             }
             try await verify(try await Self.files(modelID: modelID, version: version, on: connection, logger: logger))
+            try await connection.query("SELECT set_config('app.finalizing', 'on', true)", logger: logger)
             try await connection.query(
                 "UPDATE cairn.model_versions SET status = 'READY', updated_by = \(actor.username) WHERE model_id = \(modelID) AND version = \(version)",
                 logger: logger)

@@ -48,9 +48,11 @@ public struct PostgresLifecycleStore: LifecycleStore {
             }
             let rows = try await connection.query(
                 """
-                INSERT INTO cairn.transition_requests AS r (tenant_id, model_id, version, from_stage, to_stage, archive_existing, comment, requested_by)
-                VALUES (\(tenant.id), \(model.id), \(version), \(current.stage.rawValue), \(change.toStage.rawValue), \(change.archiveExisting),
-                        \(change.comment), \(actor.username))
+                INSERT INTO cairn.transition_requests AS r (
+                    tenant_id, model_id, version, from_stage, to_stage, archive_existing, comment, requested_by, from_revision)
+                SELECT \(tenant.id), \(model.id), \(version), \(current.stage.rawValue), \(change.toStage.rawValue), \(change.archiveExisting),
+                       \(change.comment), \(actor.username), v.revision
+                FROM cairn.model_versions v WHERE v.model_id = \(model.id) AND v.version = \(version)
                 RETURNING \(unescaped: Self.requestColumns)
                 """, logger: logger)
             guard let request = try await Self.requests(from: rows, modelName: model.name).first else {
@@ -107,6 +109,21 @@ public struct PostgresLifecycleStore: LifecycleStore {
                         .invalidState,
                         "This request is stale: version \(request.version) moved from \(request.fromStage.rawValue) to \(current.stage.rawValue) since it was made. Cancel it and request again."
                     )
+                }
+                // The same stage is not the same version: a round trip (Staging → None → Staging), a card edit or a new
+                // metric since the request was made means the approver would sign off something else.
+                let unchanged =
+                    try await connection.query(
+                        """
+                        SELECT r.from_revision = v.revision FROM cairn.transition_requests r
+                        JOIN cairn.model_versions v ON v.tenant_id = r.tenant_id AND v.model_id = r.model_id AND v.version = r.version
+                        WHERE r.id = \(id)
+                        """, logger: logger
+                    ).decode(Bool.self).first { _ in true } ?? false
+                guard unchanged else {
+                    throw CairnError(
+                        .invalidState,
+                        "This request is stale: version \(request.version) changed since it was made. Cancel it and request again.")
                 }
                 let stageChange = try StageChange(toStage: request.toStage, comment: request.comment, archiveExisting: request.archiveExisting)
                 change = try await Self.apply(stageChange, to: current, role: role, policy: policy, by: actor, on: connection, logger: logger)

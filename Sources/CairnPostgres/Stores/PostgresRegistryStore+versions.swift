@@ -51,7 +51,8 @@ extension PostgresRegistryStore {
                     \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor.username), \(actor.username))
                 """, logger: logger)
             try await Self.replaceVersionTags(version.tags, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
-            try await Self.upsertMetrics(version.metrics, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
+            try await Self.recordMetrics(
+                version.metrics, modelID: modelID, version: number, stage: .none, tenantID: tenant.id, by: actor, on: connection, logger: logger)
             let created = try await Self.version(number, modelID: modelID, on: connection, logger: logger)
             try await AuditTrail.record(
                 AuditEvent(action: "model_version.created", objectType: "model_version", objectID: created.auditID, after: created.auditJSON),
@@ -93,6 +94,13 @@ extension PostgresRegistryStore {
             if let status = changes.status, !current.status.canMove(to: status) {
                 throw CairnError(.invalidState, "Version \(version) is \(current.status.rawValue); its status cannot change to \(status.rawValue).")
             }
+            if changes.status == .ready, current.status == .pendingRegistration,
+                try await Self.hasFiles(modelID: model.id, version: version, on: connection, logger: logger)
+            {
+                throw CairnError(
+                    .invalidState,
+                    "Version \(version) has files: finalize it (POST …/versions/\(version)/finalize) to check its content and make it READY.")
+            }
             try await connection.query(
                 """
                 UPDATE cairn.model_versions SET
@@ -106,7 +114,9 @@ extension PostgresRegistryStore {
                 try await Self.replaceVersionTags(tags, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
             }
             if let metrics = changes.metrics {
-                try await Self.upsertMetrics(metrics, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
+                try await Self.recordMetrics(
+                    metrics, modelID: model.id, version: version, stage: current.stage, tenantID: tenant.id, by: actor, on: connection,
+                    logger: logger)
             }
             let updated = try await Self.version(version, modelID: model.id, on: connection, logger: logger)
             try await AuditTrail.record(
@@ -186,16 +196,53 @@ extension PostgresRegistryStore {
             """, logger: logger)
     }
 
-    private static func upsertMetrics(
-        _ metrics: [Metric], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
+    /// Metrics of a version in None may be corrected; once it has left None they are evidence, append-only: a new
+    /// evaluation is a new (dataset, key) row with its own time and author, and re-sending a recorded value is a no-op.
+    /// The database refuses an overwrite too (`metrics_append_only`).
+    private static func recordMetrics(
+        _ metrics: [Metric], modelID: UUID, version: Int, stage: Stage, tenantID: UUID, by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         guard !metrics.isEmpty else { return }
+        let datasets = metrics.map(\.dataset)
+        let keys = metrics.map(\.key)
+        let values = metrics.map(\.value)
+        guard stage == .none else {
+            let rewritten = try await connection.query(
+                """
+                SELECT m.d, m.k FROM unnest(\(datasets)::text[], \(keys)::text[], \(values)::float8[]) AS m(d, k, x)
+                JOIN cairn.version_metrics e ON e.model_id = \(modelID) AND e.version = \(version) AND e.dataset = m.d AND e.key = m.k
+                WHERE e.value IS DISTINCT FROM m.x LIMIT 1
+                """, logger: logger
+            ).decode((String, String).self).first { _ in true }
+            if let (dataset, key) = rewritten {
+                throw CairnError(
+                    .invalidState,
+                    "Version \(version) is in \(stage.rawValue): its metrics are recorded evidence and append-only, and '\(key)' on dataset '\(dataset)' already has a value. Record a new evaluation under a new dataset name."
+                )
+            }
+            try await connection.query(
+                """
+                INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
+                SELECT \(tenantID), \(modelID), \(version), d, k, x, \(actor.username)
+                FROM unnest(\(datasets)::text[], \(keys)::text[], \(values)::float8[]) AS m(d, k, x)
+                ON CONFLICT (tenant_id, model_id, version, dataset, key) DO NOTHING
+                """, logger: logger)
+            return
+        }
         try await connection.query(
             """
-            INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value)
-            SELECT \(tenantID), \(modelID), \(version), d, k, x
-            FROM unnest(\(metrics.map(\.dataset))::text[], \(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[]) AS m(d, k, x)
-            ON CONFLICT (tenant_id, model_id, version, dataset, key) DO UPDATE SET value = EXCLUDED.value
+            INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
+            SELECT \(tenantID), \(modelID), \(version), d, k, x, \(actor.username)
+            FROM unnest(\(datasets)::text[], \(keys)::text[], \(values)::float8[]) AS m(d, k, x)
+            ON CONFLICT (tenant_id, model_id, version, dataset, key)
+            DO UPDATE SET value = EXCLUDED.value, recorded_at = now(), recorded_by = EXCLUDED.recorded_by
             """, logger: logger)
+    }
+
+    static func hasFiles(modelID: UUID, version: Int, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM cairn.version_files WHERE model_id = \(modelID) AND version = \(version))", logger: logger
+        ).decode(Bool.self).first { _ in true } ?? false
     }
 }

@@ -100,6 +100,13 @@ public struct PostgresRegistryStore: RegistryStore {
     public func deleteModel(named name: String, in tenant: Tenant, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await Self.model(named: name, on: connection, logger: logger)
+            // Lock every version first: an approval in flight holds its version's lock, so the counts below see its
+            // outcome instead of racing it (and the database refuses to cascade a Production version away anyway).
+            // Requests first, as a decision locks them (its request, then its version): the same order cannot deadlock.
+            try await connection.query(
+                "SELECT count(*) FROM (SELECT 1 FROM cairn.transition_requests WHERE model_id = \(model.id) FOR UPDATE) AS locked", logger: logger)
+            try await connection.query(
+                "SELECT count(*) FROM (SELECT 1 FROM cairn.model_versions WHERE model_id = \(model.id) FOR UPDATE) AS locked", logger: logger)
             // What keeps a model: versions in Production, under legal hold, or with deployment history (which must stay answerable).
             let keepers = try await connection.query(
                 """

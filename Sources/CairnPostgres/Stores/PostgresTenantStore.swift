@@ -49,16 +49,17 @@ public struct PostgresTenantStore: TenantStore {
         }
     }
 
-    public func updateSettings(_ settings: JSONObject, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
-        let text = try JSONText.encode(settings)
-        return try await database.withTenant(tenantID, logger: logger) { connection in
+    public func updateSettings(merging changes: JSONObject, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
+        try await database.withTenant(tenantID, logger: logger) { connection in
             let before = try await Self.tenants(
                 from: connection.query("SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.id = \(tenantID) FOR UPDATE", logger: logger)
             ).first
+            guard let before else { throw CairnError.notFound("Tenant not found.") }
+            let text = try JSONText.encode(try TenantSettings.validated(changes, merging: before.settings))
             let rows = try await connection.query(
                 "UPDATE cairn.tenants AS t SET settings = \(text)::jsonb WHERE t.id = \(tenantID) RETURNING \(unescaped: Self.columns)",
                 logger: logger)
-            guard let before, let updated = try await Self.tenants(from: rows).first else { throw CairnError.notFound("Tenant not found.") }
+            guard let updated = try await Self.tenants(from: rows).first else { throw CairnError.notFound("Tenant not found.") }
             try await AuditTrail.record(
                 AuditEvent(
                     action: "tenant.settings_updated", objectType: "tenant", objectID: updated.slug.value, before: .object(before.settings),

@@ -1,0 +1,306 @@
+import CairnCore
+import CairnHTTP
+import CairnPostgres
+import CairnTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PostgresNIO
+import Testing
+
+/// Regressions for the defects of the outside review (issue 13): each test failed before its fix.
+@Suite struct HardeningTests {
+    private func move(_ api: APIClient, _ base: String, _ version: Int, to stage: String, as user: String, password: String? = nil)
+        async throws -> Reply
+    {
+        try await api.call(
+            .post, "\(base)/models/m/versions/\(version)/transitions", as: user, password: password, body: #"{"to_stage":"\#(stage)"}"#)
+    }
+
+    private func stagedRequest(_ api: APIClient, _ base: String, by user: String = "dave", password: String? = nil) async throws -> String {
+        try await api.seedModel("m", versions: 1, tenantBase: base)
+        _ = try await move(api, base, 1, to: "Staging", as: "alice")
+        let requested = try await move(api, base, 1, to: "Production", as: user, password: password)
+        guard requested.status == .accepted, let id = requested.json?["transition_request"]?["id"]?.string else {
+            throw TestSetupError("no request: \(requested.text)")
+        }
+        return id
+    }
+
+    // 1. Four-eyes compares people, not spellings.
+    @Test(arguments: ["DAVE", " dave", "dave ", "Dave"])
+    func approvingYourOwnRequestUnderAnotherSpellingIsRefused(_ spelling: String) async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("spelling")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let id = try await stagedRequest(api, base)
+            let own = try await api.call(.post, "\(base)/transition-requests/\(id)/approve", as: spelling, password: "dave-pw")
+            #expect(own.status == .forbidden, "\(spelling.debugDescription): \(own.text)")
+            #expect(try await api.call(.get, "\(base)/models/m/versions/1", as: "carol").json?["stage"]?.string == "Staging")
+        }
+    }
+
+    @Test func aPersonIsRecordedUnderTheDirectorysNameWhateverTheyTyped() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("canonical")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let id = try await stagedRequest(api, base, by: " DAVE", password: "dave-pw")
+            let request = try await api.call(.get, "\(base)/transition-requests?status=pending", as: "carol")
+            #expect(request.json?["transition_requests"]?[0]?["requested_by"]?.string == "dave")
+            let token = try await api.call(.post, "\(base)/tokens", as: "Dave", password: "dave-pw", body: #"{"name":"ci","role":"reader"}"#)
+            #expect(token.json?["token"]?["owner"]?.string == "dave", "\(token.text)")
+            let rejected = try await api.call(.post, "\(base)/transition-requests/\(id)/reject", as: "ERIN", password: "erin-pw")
+            #expect(rejected.json?["transition_request"]?["decided_by"]?.string == "erin")
+            let mine = try await api.call(.get, "\(base)/audit?actor=dave", as: "erin")
+            let actions = Set(mine.json?["entries"]?.array?.compactMap { $0["action"]?.string } ?? [])
+            #expect(actions.isSuperset(of: ["transition_request.created", "api_token.created"]), "\(mine.text)")
+            let actors = try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                try await connection.query("SELECT DISTINCT actor FROM cairn.audit_log ORDER BY actor", logger: harness.db.logger)
+                    .collect().map { try $0.decode(String.self) }
+            }
+            #expect(actors == ["alice", "dave", "erin", "test"], "test: the fixture that made the tenant")
+        }
+    }
+
+    @Test func theDatabaseRefusesSelfApprovalUnderAnotherSpelling() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("spelling-db")
+        try await harness.run { api in _ = try await stagedRequest(api, "/api/v1/tenants/\(tenant.slug)") }
+        await #expect(throws: (any Error).self) {
+            try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                try await connection.query(
+                    "UPDATE cairn.transition_requests SET status = 'approved', decided_by = ' DAVE', decided_at = now()", logger: harness.db.logger)
+            }
+        }
+    }
+
+    // 2. One throttle budget per person, whatever the spacing.
+    @Test func whitespaceVariantsShareOneLoginThrottle() async throws {
+        let harness = try await APIHarness.make(userThrottle: .init(freeFailures: 3, baseDelay: .seconds(30), maxDelay: .seconds(30)))
+        try await harness.run { api in
+            var statuses: [Int] = []
+            for spelling in ["alice", " alice", "alice ", "ALICE", " Alice "] {
+                statuses.append(try await api.call(.get, "/api/v1/tenants", as: spelling, password: "guess").status.code)
+            }
+            #expect(statuses == [401, 401, 401, 401, 429], "\(statuses)")
+            #expect(try await api.call(.get, "/api/v1/tenants", as: "alice ").status == .tooManyRequests)
+        }
+    }
+
+    // 3. A request is bound to the version as it was, not only to its stage.
+    @Test func aRoundTripThroughAnotherStageMakesARequestStale() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("round-trip")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let id = try await stagedRequest(api, base, by: "alice")
+            #expect(try await move(api, base, 1, to: "None", as: "bob").status == .ok)
+            #expect(try await move(api, base, 1, to: "Staging", as: "bob").status == .ok)
+            let stale = try await api.call(.post, "\(base)/transition-requests/\(id)/approve", as: "dave")
+            #expect(stale.status == .conflict, "\(stale.text)")
+            #expect(stale.json?["message"]?.string?.contains("stale") == true)
+            #expect(try await api.call(.get, "\(base)/models/m/versions/1", as: "carol").json?["stage"]?.string == "Staging")
+        }
+    }
+
+    @Test func aNewMetricAfterTheRequestMakesItStale() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("metric-stale")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let id = try await stagedRequest(api, base, by: "alice")
+            let added = try await api.call(
+                .patch, "\(base)/models/m/versions/1", as: "bob", body: #"{"metrics":[{"dataset":"q4","key":"auc","value":0.5}]}"#)
+            #expect(added.status == .ok, "\(added.text)")
+            #expect(try await api.call(.post, "\(base)/transition-requests/\(id)/approve", as: "dave").status == .conflict)
+        }
+    }
+
+    // 4. What was approved stays as it was approved.
+    @Test func metricsOfAVersionThatLeftNoneAreAppendOnly() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("append-only")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        let auc = #"{"metrics":[{"dataset":"holdout","key":"auc","value":0.91}]}"#
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            #expect(try await api.call(.patch, "\(base)/models/m/versions/1", as: "alice", body: auc).status == .ok)
+            let corrected = try await api.call(
+                .patch, "\(base)/models/m/versions/1", as: "alice", body: #"{"metrics":[{"dataset":"holdout","key":"auc","value":0.92}]}"#)
+            #expect(corrected.status == .ok, "in None a value may still be corrected")
+            _ = try await move(api, base, 1, to: "Staging", as: "alice")
+            let overwrite = try await api.call(
+                .patch, "\(base)/models/m/versions/1", as: "alice", body: #"{"metrics":[{"dataset":"holdout","key":"auc","value":0.99}]}"#)
+            #expect(overwrite.status == .conflict, "\(overwrite.text)")
+            #expect(overwrite.json?["message"]?.string?.contains("append-only") == true)
+            let resent = try await api.call(
+                .patch, "\(base)/models/m/versions/1", as: "alice", body: #"{"metrics":[{"dataset":"holdout","key":"auc","value":0.92}]}"#)
+            #expect(resent.status == .ok, "re-sending the recorded value is a no-op")
+            let appended = try await api.call(
+                .patch, "\(base)/models/m/versions/1", as: "alice", body: #"{"metrics":[{"dataset":"holdout@2026-12","key":"auc","value":0.88}]}"#)
+            #expect(appended.status == .ok)
+            let metrics = try await api.call(.get, "\(base)/models/m/versions/1", as: "carol").json?["metrics"]?.array ?? []
+            #expect(Set(metrics.compactMap { $0["value"]?.number }) == [0.92, 0.88])
+            let audit = try await api.call(.get, "\(base)/audit?action=model_version.updated", as: "dave")
+            #expect(audit.json?["entries"]?.array?.count == 4, "every accepted change is audited")
+        }
+        for statement: PostgresQuery in [
+            "UPDATE cairn.version_metrics SET value = 0.5", "DELETE FROM cairn.version_metrics WHERE dataset = 'holdout'",
+        ] {
+            await #expect(throws: (any Error).self, "\(statement.sql)") {
+                try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                    try await connection.query(statement, logger: harness.db.logger)
+                }
+            }
+        }
+    }
+
+    @Test func onlyAnApproverChangesAProductionCardAndTheGateStillHolds() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant(
+            "prod-card", settings: ["four_eyes_production": .bool(false), "required_card_fields": .array([.string("intended_use")])])
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        let card = "\(base)/models/m/versions/1/model-card"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            #expect(try await api.call(.put, card, as: "alice", body: #"{"intended_use":"triage"}"#).status == .ok)
+            _ = try await move(api, base, 1, to: "Staging", as: "alice")
+            #expect(try await move(api, base, 1, to: "Production", as: "dave").status == .ok)
+            let byContributor = try await api.call(.put, card, as: "alice", body: #"{"intended_use":"anything"}"#)
+            #expect(byContributor.status == .forbidden, "\(byContributor.text)")
+            let emptied = try await api.call(.put, card, as: "dave", body: #"{"limitations":"none"}"#)
+            #expect(emptied.status == .conflict, "the card gate applies to a Production card's edit: \(emptied.text)")
+            #expect(try await api.call(.put, card, as: "dave", body: #"{"intended_use":"triage only"}"#).status == .ok)
+            #expect(try await api.call(.get, card, as: "carol").json?["intended_use"]?.string == "triage only")
+        }
+        await #expect(throws: (any Error).self, "a writer that does not state an approver's role is refused") {
+            try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                try await connection.query("UPDATE cairn.model_versions SET model_card = '{}'", logger: harness.db.logger)
+            }
+        }
+    }
+
+    // 5. READY with files only through finalize.
+    @Test func patchingStatusToReadyCannotSkipFinalize() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("skip-finalize")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 0, tenantBase: base)
+            #expect(
+                try await api.call(.post, "\(base)/models/m/versions", as: "alice", body: #"{"status":"PENDING_REGISTRATION"}"#).status == .created)
+            #expect(try await api.upload("\(base)/models/m/versions/1/files/model.bin", bytes: [1, 2, 3], as: "alice").status == .created)
+            let patched = try await api.call(.patch, "\(base)/models/m/versions/1", as: "alice", body: #"{"status":"READY"}"#)
+            #expect(patched.status == .conflict, "\(patched.text)")
+            #expect(try await api.call(.get, "\(base)/models/m/versions/1", as: "carol").json?["status"]?.string == "PENDING_REGISTRATION")
+            await #expect(throws: (any Error).self) {
+                try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                    try await connection.query("UPDATE cairn.model_versions SET status = 'READY'", logger: harness.db.logger)
+                }
+            }
+            let finalized = try await api.call(.post, "\(base)/models/m/versions/1/finalize", as: "alice")
+            #expect(finalized.json?["status"]?.string == "READY", "\(finalized.text)")
+            let events = try await api.call(.get, "\(base)/audit?action=model_version.finalized", as: "dave")
+            #expect(events.json?["entries"]?.array?.count == 1)
+        }
+    }
+
+    // 6. A Production version is never cascaded away.
+    @Test func theDatabaseRefusesToDeleteAModelWithAProductionVersion() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("cascade", settings: ["four_eyes_production": .bool(false)])
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            _ = try await move(api, base, 1, to: "Staging", as: "alice")
+            #expect(try await move(api, base, 1, to: "Production", as: "dave").status == .ok)
+        }
+        await #expect(throws: (any Error).self) {
+            try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+                try await connection.query("DELETE FROM cairn.registered_models", logger: harness.db.logger)
+            }
+        }
+        let left = try await harness.db.database.withTenant(tenant.id, logger: harness.db.logger) { connection in
+            try await connection.query("SELECT count(*)::int FROM cairn.model_versions", logger: harness.db.logger).collect().first?.decode(Int.self)
+        }
+        #expect(left == 1)
+    }
+
+    @Test func aModelDeleteRacingAnApprovalNeverLosesTheProductionVersion() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("delete-race")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            for round in 0..<5 {
+                let name = "m\(round)"
+                try await api.seedModel(name, versions: 1, tenantBase: base)
+                _ = try await api.call(.post, "\(base)/models/\(name)/versions/1/transitions", as: "alice", body: #"{"to_stage":"Staging"}"#)
+                let requested = try await api.call(
+                    .post, "\(base)/models/\(name)/versions/1/transitions", as: "alice", body: #"{"to_stage":"Production"}"#)
+                let id = try #require(requested.json?["transition_request"]?["id"]?.string)
+                async let approval = api.call(.post, "\(base)/transition-requests/\(id)/approve", as: "dave")
+                async let deletion = api.call(.delete, "\(base)/models/\(name)", as: "erin")
+                let (approved, deleted) = try await (approval, deletion)
+                #expect(approved.status != .ok || deleted.status == .conflict, "round \(round): \(approved.status) \(deleted.status)")
+                #expect(deleted.status.code < 500 && approved.status.code < 500)
+            }
+        }
+    }
+
+    // 7. Settings merge under the row lock.
+    @Test func concurrentSettingsChangesOfDifferentKeysBothSurvive() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("settings-race")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            for round in 0..<6 {
+                let flag = round % 2 == 0
+                async let first = api.call(.patch, "\(base)/settings", as: "erin", body: #"{"single_production_version":\#(flag)}"#)
+                async let second = api.call(.patch, "\(base)/settings", as: "erin", body: #"{"protected_aliases":["p\#(round)"]}"#)
+                let (a, b) = try await (first, second)
+                #expect(a.status == .ok && b.status == .ok)
+                let tenants = try await api.call(.get, "/api/v1/tenants", as: "erin").json?["tenants"]?.array ?? []
+                let settings = tenants.first { $0["slug"]?.string == tenant.slug.value }?["settings"]
+                #expect(settings?["single_production_version"] == .bool(flag), "round \(round): \(settings.map { "\($0)" } ?? "")")
+                #expect(settings?["protected_aliases"] == .array([.string("p\(round)")]), "round \(round)")
+            }
+        }
+    }
+
+    // 8. A YAML alias bomb is refused before anything is built.
+    @Test func aYAMLAliasBombIsRefusedAtOnce() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("yaml-bomb")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        let bomb = """
+            a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+            b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+            c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+            d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+            e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+            f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+            g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+            h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+            i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+            intended_use: *i
+            """
+        let keyBomb = "x: &x [1, 2]\n? *x\n: y\n"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            let path = "\(base)/models/m/versions/1/model-card"
+            let authorization = "Basic " + Data("alice:alice-pw".utf8).base64EncodedString()
+            for body in [bomb, keyBomb, "intended_use: &v triage\nlimitations: *v\n", "intended_use: !!binary aGk=\n"] {
+                let reply = try await api.send(.put, path, authorization: authorization, body: body, contentType: "application/yaml")
+                #expect(reply.status == .badRequest, "\(reply.text)")
+            }
+            let ok = try await api.send(
+                .put, path, authorization: authorization, body: "intended_use: triage\nreview_by: 2027-03-31\nlimitations: ~\n",
+                contentType: "application/yaml")
+            #expect(ok.status == .ok, "\(ok.text)")
+            #expect(ok.json?["review_by"]?.string == "2027-03-31")
+            #expect(ok.json?["limitations"] == nil)
+        }
+    }
+}
