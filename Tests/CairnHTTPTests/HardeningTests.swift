@@ -303,4 +303,39 @@ import Testing
             #expect(ok.json?["limitations"] == nil)
         }
     }
+
+    // Also: URLs decoded once, in one place.
+    @Test func aPlusInTheQueryStringIsASpace() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("plus")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 2, tenantBase: base)
+            _ = try await api.call(
+                .patch, "\(base)/models/m/versions/2", as: "alice", body: #"{"metrics":[{"dataset":"","key":"auc","value":0.95}]}"#)
+            for filter in ["metrics.auc+%3E+0.9", "metrics.auc%20%3E%200.9", "metrics.auc+>+0.9"] {
+                let found = try await api.call(.get, "\(base)/versions?filter=\(filter)", as: "carol")
+                #expect(found.status == .ok, "\(filter): \(found.text)")
+                #expect(found.json?["model_versions"]?.array?.compactMap { $0["version"]?.number } == [2], "\(filter): \(found.text)")
+            }
+        }
+    }
+
+    @Test(arguments: ["fraud detector", "детектор мошенничества"])
+    func modelNamesThatNeedPercentEncodingAreReachable(_ name: String) async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("encoded")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        let path = "\(base)/models/\(q(name))"
+        try await harness.run { api in
+            let created = try await api.call(.post, "\(base)/models", as: "alice", json: .object(["name": .string(name)]))
+            #expect(created.status == .created, "\(created.text)")
+            let fetched = try await api.call(.get, path, as: "carol")
+            #expect(fetched.status == .ok, "\(fetched.text)")
+            #expect(fetched.json?["name"]?.string == name)
+            #expect(try await api.call(.post, "\(path)/versions", as: "alice", body: "{}").status == .created)
+            #expect(try await api.call(.get, "\(path)/versions/1", as: "carol").json?["model"]?.string == name)
+            #expect(try await api.call(.get, "\(base)/models/\(q(name))%ZZ", as: "carol").status == .badRequest)
+        }
+    }
 }

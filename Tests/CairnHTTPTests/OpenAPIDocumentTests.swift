@@ -123,17 +123,86 @@ import Testing
         }
     }
 
+    @Test func theSchemaCheckFindsNestedMismatches() throws {
+        let doc = try Self.document()
+        let check = SchemaCheck(document: doc)
+        let ref: JSONValue = .object(["$ref": .string("#/components/schemas/ModelVersion")])
+        let lineage: JSONValue = .object(["code_commit": .number(5), "surprise": .bool(true)])
+        let found = check.problems(.object(["lineage": lineage, "version": .string("one")]), against: ref, at: "$")
+        #expect(found.contains { $0.hasPrefix("$.lineage.code_commit: expected") }, "\(found)")
+        #expect(found.contains("$.lineage: undocumented 'surprise'"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("$.version: expected") }, "\(found)")
+        #expect(found.contains { $0.contains("lacks required") }, "\(found)")
+    }
+
+    /// The response against its schema, recursively: types, required and undocumented fields, nested objects, items,
+    /// enums, maps (`additionalProperties`), `$ref`, `anyOf`/`oneOf` and nullable types.
     private static func expect(_ value: JSONValue?, matches schemaName: String, in doc: JSONValue, sourceLocation: SourceLocation = #_sourceLocation)
         throws
     {
-        let schema = try Self.schema(schemaName, in: doc)
-        let object = try #require(value?.object, "\(schemaName): not an object", sourceLocation: sourceLocation)
-        let properties = Set(schema["properties"]?.object?.keys.map { $0 } ?? [])
-        let required = Set(schema["required"]?.array?.compactMap(\.string) ?? [])
-        #expect(
-            required.isSubset(of: object.keys), "\(schemaName) response lacks \(required.subtracting(object.keys))", sourceLocation: sourceLocation)
-        #expect(
-            Set(object.keys).isSubset(of: properties), "\(schemaName) response has undocumented \(Set(object.keys).subtracting(properties))",
-            sourceLocation: sourceLocation)
+        let value = try #require(value, "\(schemaName): no body", sourceLocation: sourceLocation)
+        let problems = SchemaCheck(document: doc).problems(value, against: .object(["$ref": .string("#/components/schemas/\(schemaName)")]), at: "$")
+        #expect(problems.isEmpty, "\(schemaName): \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
+    }
+}
+
+/// Enough of JSON Schema (2020-12, as OpenAPI 3.1 uses it) to hold a response to its documented shape.
+struct SchemaCheck {
+    let document: JSONValue
+
+    func problems(_ value: JSONValue, against schema: JSONValue, at path: String) -> [String] {
+        guard let schema = schema.object else { return [] }
+        if let reference = schema["$ref"]?.string {
+            guard let target = resolve(reference) else { return ["\(path): unresolved \(reference)"] }
+            return problems(value, against: target, at: path)
+        }
+        if let choices = schema["anyOf"]?.array ?? schema["oneOf"]?.array {
+            let failures = choices.map { problems(value, against: $0, at: path) }
+            if !failures.contains(where: \.isEmpty) { return ["\(path): matches none of its alternatives (\(failures.flatMap { $0 }.prefix(3)))"] }
+        }
+        var found: [String] = []
+        for part in schema["allOf"]?.array ?? [] { found += problems(value, against: part, at: path) }
+        if let allowed = schema["enum"]?.array, !allowed.contains(value) { found.append("\(path): \(value) is not one of its values") }
+        let types = schema["type"]?.string.map { [$0] } ?? schema["type"]?.array?.compactMap(\.string) ?? []
+        if !types.isEmpty, !types.contains(where: { Self.value(value, is: $0) }) {
+            return found + ["\(path): expected \(types.joined(separator: "|")), got \(value)"]
+        }
+        switch value {
+        case .object(let members):
+            let properties = schema["properties"]?.object ?? [:]
+            for name in schema["required"]?.array?.compactMap(\.string) ?? [] where members[name] == nil {
+                found.append("\(path): lacks required '\(name)'")
+            }
+            for (name, member) in members {
+                if let property = properties[name] {
+                    found += problems(member, against: property, at: "\(path).\(name)")
+                } else if let extra = schema["additionalProperties"], extra != .bool(false), extra.object != nil || extra == .bool(true) {
+                    found += problems(member, against: extra, at: "\(path).\(name)")
+                } else if schema["properties"] != nil {
+                    found.append("\(path): undocumented '\(name)'")
+                }
+            }
+        case .array(let items):
+            if let itemSchema = schema["items"] {
+                for (index, item) in items.enumerated() { found += problems(item, against: itemSchema, at: "\(path)[\(index)]") }
+            }
+        default: break
+        }
+        return found
+    }
+
+    private func resolve(_ reference: String) -> JSONValue? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: JSONValue? = document
+        for part in reference.dropFirst(2).split(separator: "/") { node = node?[String(part)] }
+        return node
+    }
+
+    private static func value(_ value: JSONValue, is type: String) -> Bool {
+        switch (type, value) {
+        case ("null", .null), ("string", .string), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number): true
+        case ("integer", .number(let number)): number.rounded() == number
+        default: false
+        }
     }
 }

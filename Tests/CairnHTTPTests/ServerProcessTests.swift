@@ -89,7 +89,7 @@ import Testing
     @Test func killDashNineDuringAnUploadLeavesNothingVisible() async throws {
         let tenant = try await db.makeModel("kill9", versions: 1)
         let scratch = try TestEnvironment.scratchDirectory("kill9")
-        let (file, _) = try Self.largeFile(megabytes: 64, in: scratch)
+        let (file, sha256) = try Self.largeFile(megabytes: 64, in: scratch)
         let root = "\(scratch)/store"
         let server = try await ServerProcess.start(artifactRoot: root)
         let url = "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.bin"
@@ -109,7 +109,10 @@ import Testing
         #expect(Subprocess.wait(curl) != 0, "curl should see the connection die")
 
         // No visible blob, no file row, the version still pending.
-        let blobs = FileManager.default.subpaths(atPath: "\(root)/\(tenant.id.uuidString.lowercased())/blobs") ?? []
+        let tenantRoot = "\(root)/\(tenant.id.uuidString.lowercased())"
+        #expect(FileManager.default.fileExists(atPath: uploads), "the store under test is not where this test looks")
+        #expect(!FileManager.default.fileExists(atPath: "\(tenantRoot)/blobs/sha256/\(sha256.prefix(2))/\(sha256)"), "the killed upload's blob")
+        let blobs = FileManager.default.subpaths(atPath: "\(tenantRoot)/blobs") ?? []
         #expect(blobs.allSatisfy { BlobDigest(hex: ($0 as NSString).lastPathComponent) == nil }, "\(blobs)")
         let store = PostgresArtifactStore(database: db.database)
         let files = try await store.files(version: 1, of: "m", in: tenant, logger: db.logger)

@@ -63,8 +63,10 @@ extension Response {
 }
 
 extension Request {
+    /// A query parameter (the first of its name), decoded as `application/x-www-form-urlencoded`: `+` is a space,
+    /// as curl's --data-urlencode, Python's requests and every HTML form GET send it.
     func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+        FormQuery.value(of: name, in: uri.query)
     }
 
     func intQuery(_ name: String) throws(CairnError) -> Int? {
@@ -74,9 +76,35 @@ extension Request {
     }
 }
 
+/// The one decoding of URLs for every surface.
+enum FormQuery {
+    static func value(of name: String, in query: String?) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard decode(parts[0]) == name else { continue }
+            return parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return nil
+    }
+
+    /// `+` → space, then %XX; a malformed escape is left as it was sent.
+    static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// A path segment: %XX only (`+` is itself in a path).
+    static func decodePath(_ text: String) throws(CairnError) -> String {
+        guard let decoded = text.removingPercentEncoding else { throw .invalid("The path has a malformed percent-encoding.") }
+        return decoded
+    }
+}
+
 extension CairnRequestContext {
+    /// Path parameters arrive percent-encoded (`fraud%20detector`); every handler gets them decoded, once, here.
     func pathParameter(_ name: String) throws -> String {
-        try parameters.require(name)
+        try FormQuery.decodePath(try parameters.require(name))
     }
 
     func versionParameter() throws -> Int {

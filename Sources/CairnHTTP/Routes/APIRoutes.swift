@@ -58,7 +58,7 @@ final class APIRoutes: @unchecked Sendable {
     }
 
     private func tenantScope(context: CairnRequestContext, principal: Principal) async throws -> TenantScope {
-        let raw = try context.parameters.require("tenant")
+        let raw = try context.pathParameter("tenant")
         let slug = try TenantSlug(raw)
         let tenant: Tenant
         if let known = context.tokenTenant, known.slug == slug {
