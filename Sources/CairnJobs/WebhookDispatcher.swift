@@ -127,8 +127,19 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
         do {
             try await store.settle(claimed, attempt: attempt, retryIn: retryIn, logger: logger)
         } catch {
-            logger.error(
-                "could not record a webhook attempt; it will be retried when its lease ends", metadata: ["error": "\(String(reflecting: error))"])
+            // The attempt as the receiver answered could not be stored: record it bare (status and a fixed note) so
+            // the delivery still moves on — retried on schedule, dead-lettered once its attempts are spent.
+            logger.error("could not record a webhook attempt; recording it without the answer", metadata: ["error": "\(String(reflecting: error))"])
+            let bare = DeliveryAttempt(
+                number: attempt.number, at: attempt.at, durationMilliseconds: attempt.durationMilliseconds, status: attempt.status,
+                error: attempt.succeeded ? nil : "the receiver's answer could not be recorded", response: nil)
+            do {
+                try await store.settle(claimed, attempt: bare, retryIn: retryIn, logger: logger)
+            } catch {
+                logger.error(
+                    "could not record a webhook attempt; it falls due again when its lease ends",
+                    metadata: ["error": "\(String(reflecting: error))"])
+            }
             return
         }
         if attempt.succeeded {

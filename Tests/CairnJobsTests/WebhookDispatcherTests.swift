@@ -95,6 +95,17 @@ import Testing
         #expect(receiver.received.count == 3)
     }
 
+    @Test func aReceiverAnsweringWithNULBytesCannotWedgeItsQueue() async throws {
+        let receiver = try await WebhookReceiver.start(script: [.body(500, Array("oops\u{0}bad\u{1}".utf8)), .body(200, [0, 0, 0])])
+        defer { receiver.stop() }
+        let (tenant, webhook, _) = try await queuedChange(to: receiver.url, prefix: "hook-nul")
+        let delivered = try await drive(try dispatcher(for: tenant, allow: "127.0.0.1"), until: webhook, in: tenant, seconds: 5)
+        #expect(delivered.state == .delivered, "\(delivered)")
+        #expect(delivered.attemptLog.map(\.status) == [500, 200])
+        #expect(delivered.attemptLog.first?.response == "oops\u{FFFD}bad\u{FFFD}")
+        #expect(receiver.received.count == 2)
+    }
+
     @Test func loopbackTargetsAndRedirectsToThemAreRefusedAtSendTime() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }

@@ -22,6 +22,8 @@ public final class WebhookReceiver: Sendable {
         case status(Int, headers: [String: String] = [:])
         /// Answer only after `delay` (longer than the sender's timeout: the sender gives up first).
         case slow(Duration, then: Int)
+        /// A status with this body (any bytes, NUL included).
+        case body(Int, [UInt8])
     }
 
     private struct State {
@@ -65,6 +67,8 @@ public final class WebhookReceiver: Sendable {
             case .slow(let delay, let code):
                 try await Task.sleep(for: delay)
                 return Response(status: .init(code: code))
+            case .body(let code, let bytes):
+                return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             }
         }
         var logger = Logger(label: "cairn.test.receiver")

@@ -57,8 +57,18 @@ public struct DeliveryAttempt: Sendable, Equatable {
         self.at = at
         self.durationMilliseconds = durationMilliseconds
         self.status = status
-        self.error = error
-        self.response = response
+        self.error = error.map(Self.printable)
+        self.response = response.map(Self.printable)
+    }
+
+    /// A receiver's answer is stored as text, which holds no NUL: control characters (but tab and line breaks)
+    /// become U+FFFD, so no answer can make its own attempt unrecordable.
+    static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    scalar.properties.generalCategory == .control && !["\t", "\n", "\r"].contains(scalar) ? "\u{FFFD}" : scalar
+                }))
     }
 
     public var succeeded: Bool { status.map { (200..<300).contains($0) } ?? false && error == nil }
