@@ -1,5 +1,6 @@
 import CairnCore
 import CairnHTTP
+import CairnLDAP
 import CairnPostgres
 import CairnTestSupport
 import Foundation
@@ -336,6 +337,24 @@ import Testing
             #expect(try await api.call(.post, "\(path)/versions", as: "alice", body: "{}").status == .created)
             #expect(try await api.call(.get, "\(path)/versions/1", as: "carol").json?["model"]?.string == name)
             #expect(try await api.call(.get, "\(base)/models/\(q(name))%ZZ", as: "carol").status == .badRequest)
+        }
+    }
+
+    // 9. Probes need no credentials, so they must cost little and never crowd out logins.
+    @Test func fiveHundredConcurrentProbesLeaveLoginsWorking() async throws {
+        var ldap = try TestEnvironment.ldapConfiguration()
+        ldap.maxConcurrentOperations = 2
+        let harness = try await APIHarness.make(cacheTTL: .zero, ldap: ldap)
+        try await harness.run { api in
+            let statuses = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                for index in 0..<500 {
+                    group.addTask { ("probe", try await api.call(.get, index % 2 == 0 ? "/readyz" : "/metrics", as: nil).status.code) }
+                    if index % 50 == 0 { group.addTask { ("login", try await api.call(.get, "/api/v1/tenants", as: "alice").status.code) } }
+                }
+                return try await group.reduce(into: [String: [Int]]()) { $0[$1.0, default: []].append($1.1) }
+            }
+            #expect(statuses["probe"]?.allSatisfy { $0 == 200 } == true, "\(Set(statuses["probe"] ?? []))")
+            #expect(statuses["login"] == Array(repeating: 200, count: 10), "\(statuses["login"] ?? [])")
         }
     }
 }

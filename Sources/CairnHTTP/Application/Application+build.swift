@@ -25,6 +25,8 @@ public struct Dependencies: Sendable {
     public var tokenMaxLifetime: Duration
     public var userThrottle: LoginThrottle.Policy
     public var addressThrottle: LoginThrottle.Policy
+    /// How long one readiness check answers every probe.
+    public var probeFreshness: Duration
 
     public init(
         tenants: any TenantStore, registry: any RegistryStore, tokens: any TokenStore, audit: any AuditStore,
@@ -36,7 +38,8 @@ public struct Dependencies: Sendable {
         databaseReady: @escaping @Sendable (Logger) async -> Bool, platformAdminGroup: DistinguishedName?,
         tokenMaxLifetime: Duration = .seconds(90 * 86_400),
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 5, baseDelay: .seconds(1), maxDelay: .seconds(60)),
-        addressThrottle: LoginThrottle.Policy = .init(freeFailures: 20, baseDelay: .seconds(1), maxDelay: .seconds(60))
+        addressThrottle: LoginThrottle.Policy = .init(freeFailures: 20, baseDelay: .seconds(1), maxDelay: .seconds(60)),
+        probeFreshness: Duration = .seconds(2)
     ) {
         self.tenants = tenants
         self.registry = registry
@@ -55,6 +58,7 @@ public struct Dependencies: Sendable {
         self.tokenMaxLifetime = tokenMaxLifetime
         self.userThrottle = userThrottle
         self.addressThrottle = addressThrottle
+        self.probeFreshness = probeFreshness
     }
 }
 
@@ -75,12 +79,13 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     router.add(middleware: LogRequestsMiddleware(.info))
 
     router.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
+    let probe = ReadinessProbe(freshFor: dependencies.probeFreshness) { logger in await Readiness.check(dependencies, logger: logger) }
     router.get("readyz") { _, context in
-        let readiness = await Readiness.check(dependencies, logger: context.logger)
+        let readiness = await probe.current(logger: context.logger)
         return try Response.json(JSONValue.object(readiness.body), status: readiness.ready ? .ok : .serviceUnavailable)
     }
     router.get("metrics") { _, context in
-        let readiness = await Readiness.check(dependencies, logger: context.logger)
+        let readiness = await probe.current(logger: context.logger)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: readiness.prometheus)))
