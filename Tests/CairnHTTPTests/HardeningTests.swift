@@ -1,6 +1,7 @@
 import CairnCore
 import CairnHTTP
 import CairnLDAP
+import CairnOutbound
 import CairnPostgres
 import CairnTestSupport
 import Foundation
@@ -355,6 +356,44 @@ import Testing
             }
             #expect(statuses["probe"]?.allSatisfy { $0 == 200 } == true, "\(Set(statuses["probe"] ?? []))")
             #expect(statuses["login"] == Array(repeating: 200, count: 10), "\(statuses["login"] ?? [])")
+        }
+    }
+
+    // 14. Events and audit snapshots carry only what their reader may see.
+    @Test func readersEventsCarryNoPolicyAndNoLegalHoldReason() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("redact")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 2, tenantBase: base)
+            #expect(
+                try await api.call(.put, "\(base)/retention-policies", as: "erin", body: #"{"rules":[{"name":"keep","keep_last":7}]}"#).status == .ok)
+            let held = try await api.call(
+                .put, "\(base)/models/m/versions/1/legal-hold", as: "erin", body: #"{"held":true,"reason":"Matter 2026-114"}"#)
+            #expect(held.status == .ok, "\(held.text)")
+            let path = "\(base)/events?after=0&type=retention_policy.*,model_version.legal_hold_placed&limit=2"
+            let asReader = try await api.call(.get, path, as: "carol").text
+            let asApprover = try await api.call(.get, path, as: "dave").text
+            #expect(
+                asReader.contains("event: retention_policy.updated") && asReader.contains("event: model_version.legal_hold_placed"), "\(asReader)")
+            #expect(!asReader.contains("keep_last") && !asReader.contains("Matter 2026-114"), "\(asReader)")
+            #expect(asApprover.contains("keep_last") && asApprover.contains("Matter 2026-114"), "\(asApprover)")
+        }
+    }
+
+    @Test func webhookURLsInTheAuditLogHideTheirCredentials() async throws {
+        let harness = try await APIHarness.make(outbound: try OutboundPolicy(parsing: "hooks.example.com"))
+        let tenant = try await harness.db.makeTenant("redact-url")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let created = try await api.call(
+                .post, "\(base)/webhooks", as: "erin",
+                body: #"{"url":"https://hooks.example.com/in?token=abc123","event_types":["model_version.*"]}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let audit = try await api.call(.get, "\(base)/audit?action=webhook.created", as: "dave")
+            let url = audit.json?["entries"]?[0]?["after"]?["url"]?.string
+            #expect(url == "https://hooks.example.com/in?redacted", "\(audit.text)")
+            #expect(!audit.text.contains("abc123"))
         }
     }
 }

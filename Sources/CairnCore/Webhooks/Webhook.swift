@@ -34,10 +34,25 @@ public struct Webhook: Sendable, Equatable {
     /// What the audit log keeps: never the secret.
     public var auditJSON: JSONValue {
         .object([
-            "id": .string(id.uuidString.lowercased()), "url": .string(url), "description": .string(description),
+            "id": .string(id.uuidString.lowercased()), "url": .string(Self.redacted(url)), "description": .string(description),
             "event_types": eventTypes.map { .array($0.map(JSONValue.string)) } ?? .null, "model": model.map(JSONValue.string) ?? .null,
             "active": .bool(active),
         ])
+    }
+}
+
+extension Webhook {
+    /// A URL as the audit log keeps it: receivers often carry a token in the user info or the query, and approvers
+    /// (who read the audit log) may not see webhook secrets, so both are replaced by a marker.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "<unparseable URL>" }
+        if components.user != nil || components.password != nil {
+            components.user = "redacted"
+            components.password = nil
+        }
+        if components.query != nil { components.query = "redacted" }
+        components.fragment = nil
+        return components.string ?? "<unparseable URL>"
     }
 }
 

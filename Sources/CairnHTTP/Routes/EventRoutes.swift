@@ -40,6 +40,7 @@ extension APIRoutes {
             } else {
                 start = try await events.store.latestEventID(tenantID: scope.tenant.id, logger: context.logger)
             }
+            let role = scope.access.role ?? .reader
             let limit = try request.intQuery("limit")
             if let limit, limit < 0 { throw CairnError.invalid("'limit' must not be negative.") }
             var headers = HTTPFields()
@@ -55,7 +56,7 @@ extension APIRoutes {
                     try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
                     try await follower.run(
                         after: start,
-                        deliver: { event in try await writer.write(try Self.serverSentEvent(event)) },
+                        deliver: { event in try await writer.write(try Self.serverSentEvent(event.visible(to: role))) },
                         heartbeat: { try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) })
                     try await writer.finish(nil)
                 })
