@@ -142,6 +142,57 @@ import Testing
         #expect(received.map(\.id) == stored.map(\.id))
     }
 
+    /// A reader slower than the burst, with buffers far smaller than it: whatever it misses live it reads from the
+    /// outbox, so the ids it receives are exactly the stored ones, none skipped, none twice.
+    @Test func aSlowFollowerReceivesEveryEventOfABurstLargerThanEveryBuffer() async throws {
+        let tenant = try await db.makeModel("slow-reader", versions: 2)
+        let hub = EventHub(bufferSize: 4)
+        let db = self.db
+        let changes = 200
+        let start = try await store.latestEventID(tenantID: tenant.id, logger: db.logger)
+        let follower = EventFollower(
+            store: store, hub: hub, tenantID: tenant.id, filter: try EventFilter(types: ["model_version.updated"]), limit: changes,
+            heartbeat: .seconds(30), logger: db.logger)
+        let received = try await withRelay(hub) { _ in
+            try await withThrowingTaskGroup(of: [Int64]?.self) { group in
+                group.addTask {
+                    var ids: [Int64] = []
+                    try await follower.run(
+                        after: start,
+                        deliver: { event in
+                            ids.append(event.id)
+                            try await Task.sleep(for: .milliseconds(15))
+                        }, heartbeat: {})
+                    return ids
+                }
+                for worker in 0..<4 {
+                    group.addTask {
+                        for i in 0..<(changes / 4) {
+                            _ = try await db.registry.updateVersion(
+                                worker % 2 + 1, of: "m",
+                                try ModelVersionChanges(
+                                    description: "burst \(worker)-\(i)", status: nil, statusMessage: nil, tags: nil, metrics: nil),
+                                in: tenant, by: "test", logger: db.logger)
+                        }
+                        return nil
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(60))
+                    return []
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let ids = result { return ids }
+                }
+                return []
+            }
+        }
+        let stored = try await store.events(after: start, tenantID: tenant.id, limit: 1000, logger: db.logger).map(\.id)
+        #expect(stored.count == changes)
+        #expect(received == stored, "received \(received.count) of \(stored.count)")
+    }
+
     /// 10,000 events, interleaved between two tenants: each subscriber gets exactly its own tenant's, in order.
     @Test func tenMixedThousandEventsReachOnlyTheirOwnTenant() async throws {
         let a = try await db.makeModel("mix-a", versions: 1)

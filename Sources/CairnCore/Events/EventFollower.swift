@@ -85,7 +85,14 @@ public struct EventFollower: Sendable {
         let heartbeat = self.heartbeat
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in subscription.events { continuation.yield(.event(event)) }
+                // A consumer slower than the burst fills this buffer too: then it is cut off like the hub cuts off a
+                // slow subscriber (overflowed), and run() resumes it from the outbox after the last event it got.
+                for await event in subscription.events {
+                    if case .dropped = continuation.yield(.event(event)) {
+                        subscription.markOverflowed()
+                        break
+                    }
+                }
                 continuation.finish()
             }
             group.addTask {
