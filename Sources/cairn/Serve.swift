@@ -80,6 +80,7 @@ struct Serve: AsyncParsableCommand {
             artifacts: artifacts,
             events: EventStreams(
                 store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds")),
+                accessRecheck: .seconds(try settings.int("ldap.cache_ttl_seconds")),
                 status: { logger in await relay.readiness(database: database, logger: logger) }),
             webhooks: WebhookAdministration(store: webhookStore, transport: transport),
             retention: retentionStore,

@@ -52,7 +52,8 @@ struct APIHarness {
         // tests pass strict policies.
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000),
         artifactLimits: ArtifactLimits = ArtifactLimits(),
-        outbound: OutboundPolicy = OutboundPolicy()
+        outbound: OutboundPolicy = OutboundPolicy(),
+        heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60)
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
@@ -61,7 +62,8 @@ struct APIHarness {
             lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database),
             deployments: PostgresDeploymentStore(database: db.database),
             artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
-            events: EventStreams(store: PostgresEventStore(database: db.database), hub: EventHub()),
+            events: EventStreams(
+                store: PostgresEventStore(database: db.database), hub: EventHub(), heartbeat: heartbeat, accessRecheck: accessRecheck),
             webhooks: WebhookAdministration(
                 store: PostgresWebhookStore(database: db.database), transport: try HTTPWebhookTransport(policy: outbound)),
             retention: PostgresRetentionStore(database: db.database),

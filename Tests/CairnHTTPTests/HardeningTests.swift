@@ -396,4 +396,60 @@ import Testing
             #expect(!audit.text.contains("abc123"))
         }
     }
+
+    // 12. A stream ends once its caller may no longer read the tenant.
+    private func streamUntilEnd(
+        _ api: APIClient, _ path: String, authorization: String, whileOpen change: @escaping @Sendable () async throws -> Void
+    )
+        async throws -> String
+    {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await api.send(.get, path, authorization: authorization, body: nil).text }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(300))
+                try await change()
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                return "still open after 20 s"
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let text = result { return text }
+            }
+            return ""
+        }
+    }
+
+    @Test func aRevokedTokensEventStreamEnds() async throws {
+        let harness = try await APIHarness.make(cacheTTL: .zero, heartbeat: .milliseconds(200), accessRecheck: .milliseconds(200))
+        let tenant = try await harness.db.makeTenant("sse-token")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let created = try await api.call(.post, "\(base)/tokens", as: "alice", body: #"{"name":"stream","role":"reader"}"#)
+            let secret = try #require(created.json?["secret"]?.string)
+            let id = try #require(created.json?["token"]?["id"]?.string)
+            let text = try await streamUntilEnd(api, "\(base)/events", authorization: "Bearer \(secret)") {
+                _ = try await api.call(.delete, "\(base)/tokens/\(id)", as: "alice")
+            }
+            #expect(text.contains("event: access_revoked"), "\(text)")
+        }
+    }
+
+    @Test func aPersonWhoseGroupLostItsBindingLosesTheEventStream() async throws {
+        let harness = try await APIHarness.make(cacheTTL: .zero, heartbeat: .milliseconds(200), accessRecheck: .milliseconds(200))
+        let tenant = try await harness.db.makeTenant("sse-binding")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            let authorization = "Basic " + Data("alice:alice-pw".utf8).base64EncodedString()
+            let text = try await streamUntilEnd(api, "\(base)/events", authorization: authorization) {
+                let onlyAdmins = #"{"role_bindings":[{"group":"\#(DirectoryFixture.admins.normalized)","role":"admin"}]}"#
+                let replaced = try await api.call(.put, "\(base)/role-bindings", as: "erin", body: onlyAdmins)
+                guard replaced.status == .ok else { throw TestSetupError("bindings not replaced: \(replaced.text)") }
+            }
+            #expect(text.contains("event: access_revoked"), "\(text)")
+            #expect(text.contains(": heartbeat"), "the stream was open before")
+        }
+    }
 }

@@ -107,7 +107,7 @@ public func buildRouter(_ dependencies: Dependencies) -> (router: Router<CairnRe
     routes.addDeploymentRoutes(deployments: dependencies.deployments)
     routes.addModelCardRoutes(registry: dependencies.registry)
     routes.addArtifactRoutes(artifacts: dependencies.artifacts)
-    routes.addEventRoutes(events: dependencies.events)
+    routes.addEventRoutes(events: dependencies.events, directory: dependencies.directory, tokens: dependencies.tokens)
     routes.addWebhookRoutes(webhooks: dependencies.webhooks)
     routes.addRetentionRoutes(retention: dependencies.retention, artifacts: dependencies.artifacts)
     let open = ["healthz", "readyz", "metrics", "api/v1/openapi.json"].map { Endpoint(method: .get, path: "/" + $0, access: .open) }

@@ -7,8 +7,8 @@ import Logging
 /// Registers routes under /api/v1 together with their declared access, and enforces that access in one place.
 final class APIRoutes: @unchecked Sendable {
     private let group: RouterGroup<CairnRequestContext>
-    private let tenants: any TenantStore
-    private let platformAdminGroup: DistinguishedName?
+    let tenants: any TenantStore
+    let platformAdminGroup: DistinguishedName?
     private(set) var endpoints: [Endpoint] = []
 
     init(group: RouterGroup<CairnRequestContext>, tenants: any TenantStore, platformAdminGroup: DistinguishedName?) {

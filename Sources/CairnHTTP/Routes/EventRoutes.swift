@@ -10,16 +10,20 @@ public struct EventStreams: Sendable {
     public var store: any EventStore
     public var hub: EventHub
     public var heartbeat: Duration
+    /// How often a stream re-checks that its caller may still read the tenant (the directory cache's TTL, so a
+    /// person removed from a group or a revoked token loses the stream within it plus one heartbeat).
+    public var accessRecheck: Duration
     /// Details for /readyz: the listener, PostgreSQL's notification queue, how far this replica's subscribers lag.
     public var status: @Sendable (Logger) async -> JSONObject
 
     public init(
-        store: any EventStore, hub: EventHub, heartbeat: Duration = .seconds(15),
+        store: any EventStore, hub: EventHub, heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60),
         status: @escaping @Sendable (Logger) async -> JSONObject = { _ in [:] }
     ) {
         self.store = store
         self.hub = hub
         self.heartbeat = heartbeat
+        self.accessRecheck = accessRecheck
         self.status = status
     }
 }
@@ -27,7 +31,8 @@ public struct EventStreams: Sendable {
 extension APIRoutes {
     /// `GET …/events`: Server-Sent Events, resumable with `Last-Event-ID` or `?after=`, filtered by `type`
     /// (comma-separated, `model_version.*` allowed) and `model`; `limit=N` closes the stream after N events.
-    func addEventRoutes(events: EventStreams) {
+    func addEventRoutes(events: EventStreams, directory: any Directory, tokens: any TokenStore) {
+        let (tenants, platformAdminGroup) = (self.tenants, self.platformAdminGroup)
         add(.get, "tenants/{tenant}/events", access: .tenant(.reader)) { request, context, scope in
             let filter = try EventFilter(
                 types: request.query("type").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
@@ -50,14 +55,27 @@ extension APIRoutes {
             let follower = EventFollower(
                 store: events.store, hub: events.hub, tenantID: scope.tenant.id, filter: filter, limit: limit, heartbeat: events.heartbeat,
                 logger: context.logger)
+            let access = StreamAccess(
+                interval: events.accessRecheck, scope: scope, directory: directory, tenants: tenants, tokens: tokens,
+                platformAdminGroup: platformAdminGroup, logger: context.logger)
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
-                    try await follower.run(
-                        after: start,
-                        deliver: { event in try await writer.write(try Self.serverSentEvent(event.visible(to: role))) },
-                        heartbeat: { try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) })
+                    do {
+                        try await follower.run(
+                            after: start,
+                            deliver: { event in
+                                try await access.require()
+                                try await writer.write(try Self.serverSentEvent(event.visible(to: role)))
+                            },
+                            heartbeat: {
+                                try await access.require()
+                                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                            })
+                    } catch is StreamAccess.Revoked {
+                        try await writer.write(ByteBuffer(string: "event: access_revoked\ndata: {}\n\n"))
+                    }
                     try await writer.finish(nil)
                 })
         }
