@@ -110,3 +110,45 @@ BEGIN
 END $$;
 CREATE TRIGGER model_versions_production_delete BEFORE DELETE ON cairn.model_versions
     FOR EACH ROW EXECUTE FUNCTION cairn.refuse_production_delete();
+
+-- Bounded growth: the outbox and the webhook delivery log keep a retention window. Settled deliveries (delivered or
+-- dead) older than it go with their attempts; events older than it go once no delivery refers to them. The audit
+-- log, the system of record, keeps every change. Visits each tenant under its own setting, so RLS still applies.
+CREATE INDEX webhook_deliveries_by_event ON cairn.webhook_deliveries (tenant_id, event_id) WHERE event_id IS NOT NULL;
+
+CREATE FUNCTION cairn.prune_outbox(events_before timestamptz, deliveries_before timestamptz, batch integer, only_tenants uuid[])
+RETURNS TABLE (events bigint, deliveries bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t uuid;
+    removed bigint;
+BEGIN
+    events := 0;
+    deliveries := 0;
+    FOR t IN SELECT id FROM cairn.tenants WHERE only_tenants IS NULL OR id = ANY (only_tenants) ORDER BY id LOOP
+        PERFORM set_config('app.tenant_id', t::text, true);
+        WITH gone AS (
+            DELETE FROM cairn.webhook_deliveries d
+             WHERE d.tenant_id = t AND d.id IN (
+                SELECT x.id FROM cairn.webhook_deliveries x
+                 WHERE x.tenant_id = t AND x.state IN ('delivered', 'dead') AND x.created_at < deliveries_before
+                 LIMIT batch)
+            RETURNING 1)
+        SELECT count(*) INTO removed FROM gone;
+        deliveries := deliveries + removed;
+        WITH gone AS (
+            DELETE FROM cairn.events e
+             WHERE e.tenant_id = t AND e.id IN (
+                SELECT x.id FROM cairn.events x
+                 WHERE x.tenant_id = t AND x.at < events_before
+                   AND NOT EXISTS (SELECT 1 FROM cairn.webhook_deliveries w WHERE w.tenant_id = t AND w.event_id = x.id)
+                 ORDER BY x.id LIMIT batch)
+            RETURNING 1)
+        SELECT count(*) INTO removed FROM gone;
+        events := events + removed;
+    END LOOP;
+    PERFORM set_config('app.tenant_id', '', true);
+    RETURN NEXT;
+END $$;
+REVOKE EXECUTE ON FUNCTION cairn.prune_outbox(timestamptz, timestamptz, integer, uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cairn.prune_outbox(timestamptz, timestamptz, integer, uuid[]) TO cairn_app;

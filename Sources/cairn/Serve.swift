@@ -53,6 +53,14 @@ struct Serve: AsyncParsableCommand {
                     tenants: PostgresTenantStore(database: database), artifacts: artifacts, interval: .seconds(sweepSeconds),
                     abandonedAfter: try settings.abandonedUploadAge, clock: ContinuousClock(), logger: logger))
         }
+        services.append(
+            OutboxMaintenance(
+                store: eventStore,
+                settings: .init(
+                    eventRetention: .seconds(try settings.int("events.retention_days") * 86_400),
+                    deliveryRetention: .seconds(try settings.int("webhooks.delivery_retention_days") * 86_400),
+                    interval: .seconds(try settings.int("events.prune_interval_seconds"))),
+                clock: ContinuousClock(), logger: logger))
         let webhookStore = PostgresWebhookStore(database: database)
         let transport = try HTTPWebhookTransport(policy: try settings.outboundPolicy(), caFile: settings.string("webhooks.ca_file"))
         if let dispatcher = try settings.webhookDispatcher() {
@@ -81,6 +89,7 @@ struct Serve: AsyncParsableCommand {
             events: EventStreams(
                 store: eventStore, hub: hub, heartbeat: .seconds(try settings.int("events.heartbeat_seconds")),
                 accessRecheck: .seconds(try settings.int("ldap.cache_ttl_seconds")),
+                maxStreamsPerCaller: try settings.int("events.max_streams_per_caller"),
                 status: { logger in await relay.readiness(database: database, logger: logger) }),
             webhooks: WebhookAdministration(store: webhookStore, transport: transport),
             retention: retentionStore,

@@ -131,6 +131,25 @@ final class CountingDirectory: Directory {
         #expect(base.calls.withLock { $0 } == 2)
     }
 
+    @Test func theLoginCacheStaysWithinItsBoundWhateverThePath() async throws {
+        let cache = CachingDirectory(CountingDirectory(), ttl: .seconds(600), maxEntries: 3)
+        for index in 0..<50 {
+            _ = try await cache.authenticate(Credentials(username: "user\(index)", password: "right"), logger: logger)
+        }
+        #expect(await cache.entryCount <= 6, "logins and lookups, each at most 3")
+        for index in 0..<50 { _ = try await cache.lookup(username: "token-owner\(index)", logger: logger) }
+        #expect(await cache.entryCount <= 6)
+    }
+
+    @Test func spellingsOfOneNameShareOneCacheEntry() async throws {
+        let base = CountingDirectory()
+        let cache = CachingDirectory(base, ttl: .seconds(600))
+        for spelling in ["alice", " alice", "ALICE ", "Alice"] {
+            _ = try await cache.authenticate(Credentials(username: spelling, password: "right"), logger: logger)
+        }
+        #expect(base.calls.withLock { $0 } == 1)
+    }
+
     @Test func aDifferentPasswordIsNeverAnsweredFromTheCache() async throws {
         let base = CountingDirectory()
         let cache = CachingDirectory(base, ttl: .seconds(60))

@@ -53,7 +53,7 @@ struct APIHarness {
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000),
         artifactLimits: ArtifactLimits = ArtifactLimits(),
         outbound: OutboundPolicy = OutboundPolicy(),
-        heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60)
+        heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60), maxStreamsPerCaller: Int = 16
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
@@ -63,7 +63,8 @@ struct APIHarness {
             deployments: PostgresDeploymentStore(database: db.database),
             artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
             events: EventStreams(
-                store: PostgresEventStore(database: db.database), hub: EventHub(), heartbeat: heartbeat, accessRecheck: accessRecheck),
+                store: PostgresEventStore(database: db.database), hub: EventHub(), heartbeat: heartbeat, accessRecheck: accessRecheck,
+                maxStreamsPerCaller: maxStreamsPerCaller),
             webhooks: WebhookAdministration(
                 store: PostgresWebhookStore(database: db.database), transport: try HTTPWebhookTransport(policy: outbound)),
             retention: PostgresRetentionStore(database: db.database),

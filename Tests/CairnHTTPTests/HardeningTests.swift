@@ -452,4 +452,26 @@ import Testing
             #expect(text.contains(": heartbeat"), "the stream was open before")
         }
     }
+
+    // 10. Streams per caller are bounded.
+    @Test func onePersonsOpenStreamsAreBounded() async throws {
+        let harness = try await APIHarness.make(maxStreamsPerCaller: 2)
+        let tenant = try await harness.db.makeTenant("stream-quota")
+        let path = "/api/v1/tenants/\(tenant.slug)/events"
+        try await harness.run { api in
+            let statuses = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        _ = try await api.call(.get, path, as: "alice"); return nil
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let third = try await api.call(.get, path, as: " Alice", password: "alice-pw")
+                let other = try await api.call(.get, "\(path)?limit=0", as: "bob")
+                group.cancelAll()
+                return [third.status.code, other.status.code]
+            }
+            #expect(statuses == [429, 200], "a third stream of alice's is refused; bob is not affected")
+        }
+    }
 }

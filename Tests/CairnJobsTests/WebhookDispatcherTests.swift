@@ -106,6 +106,40 @@ import Testing
         #expect(receiver.received.count == 2)
     }
 
+    @Test func theOutboxAndTheDeliveryLogKeepTheirRetentionWindow() async throws {
+        let (tenant, webhook, _) = try await queuedChange(to: "https://hooks.example.com/in", prefix: "prune")
+        _ = try await db.registry.updateVersion(
+            1, of: "m", try ModelVersionChanges(description: "again", status: nil, statusMessage: nil, tags: nil, metrics: nil), in: tenant,
+            by: "test", logger: db.logger)
+        let events = PostgresEventStore(database: db.database)
+        let deliveries = try await store.deliveries(of: webhook.id, state: nil, before: nil, limit: 10, in: tenant, logger: db.logger).deliveries
+        #expect(deliveries.count == 2)
+        let settled = try #require(deliveries.first)
+        let pending = try #require(deliveries.last)
+        try await db.database.withTenant(tenant.id, logger: db.logger) { connection in
+            try await connection.query(
+                "UPDATE cairn.webhook_deliveries SET state = 'delivered', delivered_at = now() WHERE id = \(settled.id)", logger: db.logger)
+        }
+        let before = try await events.events(after: 0, tenantID: tenant.id, limit: 1000, logger: db.logger).count
+        func maintenance(daysLater days: Double) -> OutboxMaintenance<ContinuousClock> {
+            OutboxMaintenance(
+                store: events,
+                settings: .init(
+                    eventRetention: .seconds(30 * 86_400), deliveryRetention: .seconds(30 * 86_400), interval: .seconds(3600), batch: 2,
+                    tenants: [tenant.id]),
+                clock: ContinuousClock(), now: { Date().addingTimeInterval(days * 86_400) }, logger: db.logger)
+        }
+        let early = await maintenance(daysLater: 0).runOnce()
+        #expect(early.events == 0 && early.deliveries == 0, "nothing is old yet")
+        let late = await maintenance(daysLater: 31).runOnce()
+        #expect(late.deliveries == 1)
+        #expect(late.events == before - 1, "every event but the one a pending delivery still needs (batches of 2 until done)")
+        let kept = try await events.events(after: 0, tenantID: tenant.id, limit: 1000, logger: db.logger)
+        #expect(kept.map(\.id) == [pending.eventID].compactMap { $0 })
+        let left = try await store.deliveries(of: webhook.id, state: nil, before: nil, limit: 10, in: tenant, logger: db.logger).deliveries
+        #expect(left.map(\.id) == [pending.id])
+    }
+
     @Test func loopbackTargetsAndRedirectsToThemAreRefusedAtSendTime() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }

@@ -38,8 +38,8 @@ public actor CachingDirectory: Directory {
             let principal = try await base.authenticate(credentials, logger: logger)
             let entry = Entry(principal: principal, verifier: verifier, expires: now().addingTimeInterval(ttl))
             logins[name] = entry
-            if logins.count > maxEntries || lookups.count > maxEntries { evict() }
             lookups[LoginName(principal.username)] = Entry(principal: principal, verifier: nil, expires: entry.expires)
+            if logins.count > maxEntries || lookups.count > maxEntries { evict() }
             return principal
         } catch {
             logins[name] = nil

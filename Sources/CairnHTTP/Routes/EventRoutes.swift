@@ -13,13 +13,16 @@ public struct EventStreams: Sendable {
     /// How often a stream re-checks that its caller may still read the tenant (the directory cache's TTL, so a
     /// person removed from a group or a revoked token loses the stream within it plus one heartbeat).
     public var accessRecheck: Duration
+    /// Streams one person may hold open on this replica.
+    let quota: StreamQuota
     /// Details for /readyz: the listener, PostgreSQL's notification queue, how far this replica's subscribers lag.
     public var status: @Sendable (Logger) async -> JSONObject
 
     public init(
         store: any EventStore, hub: EventHub, heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60),
-        status: @escaping @Sendable (Logger) async -> JSONObject = { _ in [:] }
+        maxStreamsPerCaller: Int = 16, status: @escaping @Sendable (Logger) async -> JSONObject = { _ in [:] }
     ) {
+        quota = StreamQuota(limit: maxStreamsPerCaller)
         self.store = store
         self.hub = hub
         self.heartbeat = heartbeat
@@ -58,25 +61,33 @@ extension APIRoutes {
             let access = StreamAccess(
                 interval: events.accessRecheck, scope: scope, directory: directory, tenants: tenants, tokens: tokens,
                 platformAdminGroup: platformAdminGroup, logger: context.logger)
+            let caller = scope.principal.username
+            try await events.quota.acquire(caller)
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
                     do {
-                        try await follower.run(
-                            after: start,
-                            deliver: { event in
-                                try await access.require()
-                                try await writer.write(try Self.serverSentEvent(event.visible(to: role)))
-                            },
-                            heartbeat: {
-                                try await access.require()
-                                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                            })
-                    } catch is StreamAccess.Revoked {
-                        try await writer.write(ByteBuffer(string: "event: access_revoked\ndata: {}\n\n"))
+                        try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
+                        do {
+                            try await follower.run(
+                                after: start,
+                                deliver: { event in
+                                    try await access.require()
+                                    try await writer.write(try Self.serverSentEvent(event.visible(to: role)))
+                                },
+                                heartbeat: {
+                                    try await access.require()
+                                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                                })
+                        } catch is StreamAccess.Revoked {
+                            try await writer.write(ByteBuffer(string: "event: access_revoked\ndata: {}\n\n"))
+                        }
+                        try await writer.finish(nil)
+                    } catch {
+                        await events.quota.release(caller)
+                        throw error
                     }
-                    try await writer.finish(nil)
+                    await events.quota.release(caller)
                 })
         }
     }

@@ -43,4 +43,16 @@ public struct PostgresEventStore: EventStore {
             try await connection.query("SELECT COALESCE(max(id), 0) FROM cairn.events", logger: logger).decode(Int64.self).first { _ in true } ?? 0
         }
     }
+
+    public func prune(eventsBefore: Date, deliveriesBefore: Date, batch: Int, tenants: [UUID]?, logger: Logger) async throws -> (
+        events: Int, deliveries: Int
+    ) {
+        try await database.withoutTenant(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT events, deliveries FROM cairn.prune_outbox(\(eventsBefore), \(deliveriesBefore), \(batch)::int, \(tenants)::uuid[])",
+                logger: logger)
+            for try await (events, deliveries) in rows.decode((Int64, Int64).self) { return (Int(events), Int(deliveries)) }
+            return (0, 0)
+        }
+    }
 }
