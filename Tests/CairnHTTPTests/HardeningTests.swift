@@ -473,4 +473,42 @@ import Testing
             #expect(statuses == [429, 200], "a third stream of alice's is refused; bob is not affected")
         }
     }
+
+    // Found by schemathesis (ops/fuzz): a version number past PostgreSQL's integer answered 500.
+    @Test func versionNumbersPastTheDatabasesIntegerAreClientErrors() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("bigversion")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            for path in ["versions/2974447566/transition-requests", "versions/2974447566", "versions/99999999999999999999/deployments"] {
+                let answer = try await api.call(.get, "\(base)/models/m/\(path)", as: "carol")
+                #expect(answer.status == .badRequest, "\(path): \(answer.status) \(answer.text)")
+                #expect(answer.json?["error_code"]?.string == "INVALID_PARAMETER_VALUE", "\(answer.text)")
+            }
+            let alias = try await api.call(.put, "\(base)/models/m/aliases/champion", as: "alice", body: #"{"version":2974447566}"#)
+            #expect(alias.status == .badRequest, "\(alias.text)")
+        }
+    }
+
+    // Found by schemathesis (ops/fuzz): PostgreSQL stores no NUL character, in text or in jsonb; that answered 500.
+    @Test func aNULCharacterAnywhereIsAClientError() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("nul")
+        let base = "/api/v1/tenants/\(tenant.slug)"
+        try await harness.run { api in
+            try await api.seedModel("m", versions: 1, tenantBase: base)
+            let attempts: [(HTTPRequest.Method, String, String, String)] = [
+                (.post, "/api/v1/tenants", "pat", #"{"slug":"nul-settings","display_name":"x","settings":{"\u0000":[]}}"#),
+                (.post, "\(base)/models", "alice", #"{"name":"m2","description":"a\u0000b"}"#),
+                (.patch, "\(base)/models/m", "alice", #"{"tags":{"k":"\u0000"}}"#),
+            ]
+            for (method, path, user, body) in attempts {
+                let answer = try await api.call(method, path, as: user, body: body)
+                #expect(answer.status == .badRequest, "\(path): \(answer.status) \(answer.text)")
+            }
+            let models = try await api.call(.get, "\(base)/models", as: "carol")
+            #expect(models.json?["registered_models"]?.array?.count == 1, "nothing half-written: \(models.text)")
+        }
+    }
 }

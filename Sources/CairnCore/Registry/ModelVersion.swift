@@ -74,6 +74,9 @@ extension [Metric] {
 }
 
 public struct ModelVersion: Sendable, Equatable {
+    /// Version numbers are PostgreSQL integers counted from 1: a number outside names no version.
+    public static let numbers = 1...Int(Int32.max)
+
     public let modelID: UUID
     public let modelName: String
     public let version: Int

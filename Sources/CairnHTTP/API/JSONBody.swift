@@ -109,7 +109,7 @@ extension CairnRequestContext {
 
     func versionParameter() throws -> Int {
         let raw = try parameters.require("version")
-        guard let version = Int(raw), version >= 1 else {
+        guard let version = Int(raw), ModelVersion.numbers.contains(version) else {
             throw CairnError.invalid("'\(raw.prefix(40))' is not a version number.")
         }
         return version

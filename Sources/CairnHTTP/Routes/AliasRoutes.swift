@@ -30,7 +30,7 @@ extension APIRoutes {
             let name = try AliasName(try context.pathParameter("alias"))
             try Self.requireAliasRole(name, scope)
             let body = try await JSONBody.decode(AliasBody.self, from: request, context: context)
-            guard body.version >= 1 else { throw CairnError.invalid("'version' must be a version number.") }
+            guard ModelVersion.numbers.contains(body.version) else { throw CairnError.invalid("'version' must be a version number.") }
             let version = try await store.setAlias(
                 name, to: body.version, of: try context.pathParameter("model"), in: scope.tenant, by: scope.actor, logger: context.logger)
             return try .json(VersionDTO(version))

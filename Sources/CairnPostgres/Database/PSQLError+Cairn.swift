@@ -32,7 +32,9 @@ extension PSQLError {
         case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
             return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
-            PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw:
+            PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw,
+            PostgresError.Code.numericValueOutOfRange.raw, PostgresError.Code.untranslatableCharacter.raw,
+            PostgresError.Code.characterNotInRepertoire.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
             return CairnError.invalid("A value is outside its allowed range or format (\(constraint.isEmpty ? "database check" : constraint)).")
         case "23P01":  // exclusion_violation
