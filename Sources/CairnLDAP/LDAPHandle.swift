@@ -67,26 +67,9 @@ final class LDAPHandle {
         guard rc == cairn_ldap_success else { throw Failure(operation: "bind", code: rc) }
     }
 
-    /// DNs of the entries under `base` matching `filter` (no attributes fetched).
+    /// DNs of the entries under `base` matching `filter` (no attributes fetched: "1.1" asks for none).
     func searchDNs(base: String, filter: String, sizeLimit: Int32 = 1000) throws(Failure) -> [String] {
-        var attributes: [UnsafeMutablePointer<CChar>?] = [strdup("1.1"), nil]
-        defer { free(attributes[0]) }
-        var limit = timeval(tv_sec: timeout, tv_usec: 0)
-        var result: OpaquePointer?
-        let rc = ldap_search_ext_s(ld, base, cairn_ldap_scope_subtree, filter, &attributes, 0, nil, nil, &limit, sizeLimit, &result)
-        defer { if let result { ldap_msgfree(result) } }
-        if rc == cairn_ldap_no_such_object { return [] }
-        guard rc == cairn_ldap_success || rc == cairn_ldap_size_limit_exceeded else { throw Failure(operation: "search", code: rc) }
-        var dns: [String] = []
-        var entry = ldap_first_entry(ld, result)
-        while let current = entry {
-            if let dn = ldap_get_dn(ld, current) {
-                dns.append(String(cString: dn))
-                ldap_memfree(dn)
-            }
-            entry = ldap_next_entry(ld, current)
-        }
-        return dns
+        try searchEntries(base: base, filter: filter, attribute: "1.1", sizeLimit: sizeLimit).map(\.dn)
     }
 
     /// The entries under `base` matching `filter`, each with the values of one attribute (at most `sizeLimit`).
