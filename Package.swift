@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -43,6 +45,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -58,6 +61,7 @@ let package = Package(
                 "CLDAP",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -73,9 +77,10 @@ let package = Package(
         .target(
             name: "CairnJobs",
             dependencies: [
-                "CairnCore",
+                "CairnCore", "CairnApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,28 +97,57 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "CairnHTTP",
+            name: "CairnApp",
+            dependencies: ["CairnCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnHTTPKit",
             dependencies: [
-                "CairnCore",
+                "CairnCore", "CairnApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnAPI",
+            dependencies: [
+                "CairnCore", "CairnApp", "CairnHTTPKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CairnServer",
+            dependencies: [
+                "CairnCore", "CairnApp", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnHTTPKit", "CairnAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCore", "CairnPostgres", "CairnLDAP", "CairnHTTP", "CairnArtifacts", "CairnJobs", "CairnOutbound",
+                "CairnCore", "CairnApp", "CairnPostgres", "CairnArtifacts", "CairnJobs", "CairnServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -133,7 +167,7 @@ let package = Package(
         .target(
             name: "CairnTestSupport",
             dependencies: [
-                "CairnCore", "CairnPostgres", "CairnLDAP",
+                "CairnCore", "CairnApp", "CairnPostgres", "CairnLDAP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -155,14 +189,14 @@ let package = Package(
         .testTarget(
             name: "CairnArtifactsTests",
             dependencies: [
-                "CairnCore", "CairnArtifacts", "CairnPostgres", "CairnTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "CairnCore", "CairnApp", "CairnArtifacts", "CairnPostgres", "CairnTestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CairnJobsTests",
             dependencies: [
-                "CairnCore", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnOutbound", "CairnTestSupport",
+                "CairnCore", "CairnApp", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnOutbound", "CairnTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -175,7 +209,8 @@ let package = Package(
         .testTarget(
             name: "CairnHTTPTests",
             dependencies: [
-                "CairnCore", "CairnHTTP", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnTestSupport",
+                "CairnCore", "CairnApp", "CairnHTTPKit", "CairnAPI", "CairnServer", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs",
+                "CairnOutbound", "CairnTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

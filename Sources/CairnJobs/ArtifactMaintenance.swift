@@ -1,3 +1,4 @@
+public import CairnApp
 public import CairnCore
 public import Logging
 public import ServiceLifecycle

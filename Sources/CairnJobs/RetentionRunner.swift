@@ -1,6 +1,8 @@
+public import CairnApp
 public import CairnCore
 public import Foundation
 public import Logging
+import Metrics
 
 /// Carries out a tenant's retention run: claims it (planning and recording the plan, or taking over an abandoned
 /// run), then works through it batch by batch, each a short transaction, and collects the content purged versions
@@ -44,6 +46,8 @@ public struct RetentionRunner: Sendable {
         logger[metadataKey: "cairn.tenant"] = "\(tenant.slug)"
         let claim = RetentionClaim(kind: kind, owner: owner, now: now(), lease: settings.lease)
         guard var run = try await store.claim(claim, in: tenant, logger: logger) else { return nil }
+        let started = ContinuousClock.now
+        defer { RetentionMetrics.runDuration.record(duration: ContinuousClock.now - started) }
         logger[metadataKey: "cairn.run"] = "\(run.id)"
         while run.state == .running {
             try Task.checkCancellation()
@@ -66,4 +70,10 @@ public struct RetentionRunner: Sendable {
         }
         return run
     }
+}
+
+/// Retention as swift-metrics records it: how long each claimed run took in this replica (until it finished, was
+/// handed over, or failed).
+enum RetentionMetrics {
+    static let runDuration = Timer(label: "cairn_retention_run_duration_seconds")
 }

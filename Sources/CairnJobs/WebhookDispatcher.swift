@@ -1,6 +1,7 @@
 public import CairnCore
 import Foundation
 public import Logging
+import Metrics
 public import ServiceLifecycle
 
 /// Delivers queued webhook messages. Runs in every replica: each pass leases due deliveries from the database (rows
@@ -30,6 +31,8 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
         /// A pass's sends are bounded by `timeout` and its database calls take milliseconds; one that is still
         /// running after this has hung and is abandoned (its leases run out later).
         var passLimit: Duration { timeout + .seconds(5) }
+        /// How often the queue's depth is counted for /metrics.
+        public var queueSampleInterval: Duration = .seconds(15)
     }
 
     let store: any WebhookStore
@@ -48,7 +51,12 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
 
     public func run() async throws {
         await cancelOnGracefulShutdown {
+            var nextSample = clock.now
             while !Task.isCancelled {
+                if clock.now >= nextSample {
+                    await sampleQueue()
+                    nextSample = clock.now.advanced(by: settings.queueSampleInterval)
+                }
                 // A pass that hangs (a database call that never returns) is abandoned so delivery goes on; its
                 // leases run out and the deliveries fall due again.
                 let sent = (try? await abandoning(after: settings.passLimit) { await runOnce() }) ?? nil
@@ -62,6 +70,16 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
                 }
             }
         }
+    }
+
+    /// Records the queue's depth (all tenants) for /metrics: one count every `queueSampleInterval`, in one replica or
+    /// in each, never per scrape.
+    func sampleQueue() async {
+        guard let totals = try? await store.queueTotals(logger: logger) else { return }
+        DispatcherMetrics.pending.record(totals.pending)
+        DispatcherMetrics.due.record(totals.due)
+        DispatcherMetrics.dead.record(totals.dead)
+        DispatcherMetrics.oldestDue.record(totals.oldestDueSeconds)
     }
 
     /// One lease-send-settle pass; returns how many deliveries it attempted.
@@ -118,6 +136,7 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
             failure = String(describing: error)
         }
         let elapsed = ContinuousClock.now - startedAt
+        DispatcherMetrics.attempt(succeeded: status.map { (200..<300).contains($0) } ?? false, elapsed: elapsed)
         let attempt = DeliveryAttempt(
             number: claimed.attempt, at: started,
             durationMilliseconds: Int(elapsed.seconds * 1000),
@@ -153,5 +172,21 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
                 "webhook delivery dead-lettered after \(claimed.attemptInRound) attempts",
                 metadata: ["cairn.status": "\(status.map(String.init) ?? "-")", "error": "\(failure ?? "")"])
         }
+    }
+}
+
+/// Webhook delivery as swift-metrics records it.
+enum DispatcherMetrics {
+    static let pending = Gauge(label: "cairn_webhooks_pending")
+    static let due = Gauge(label: "cairn_webhooks_due")
+    static let dead = Gauge(label: "cairn_webhooks_dead")
+    static let oldestDue = Gauge(label: "cairn_webhooks_oldest_due_seconds")
+    static let delivered = Counter(label: "cairn_webhook_attempts_total", dimensions: [("outcome", "delivered")])
+    static let failed = Counter(label: "cairn_webhook_attempts_total", dimensions: [("outcome", "failed")])
+    static let duration = Timer(label: "cairn_webhook_attempt_duration_seconds")
+
+    static func attempt(succeeded: Bool, elapsed: Duration) {
+        (succeeded ? delivered : failed).increment()
+        duration.record(duration: elapsed)
     }
 }

@@ -1,6 +1,7 @@
 public import CairnCore
 import Foundation
 public import Logging
+import Metrics
 import NIOPosix
 import Synchronization
 
@@ -96,10 +97,17 @@ public final class LDAPDirectory: Directory {
             return true
         }
         guard entered else {
+            DirectoryMetrics.refused.increment()
             logger.warning("directory busy: refusing a call", metadata: ["cairn.ldap.in_flight": "\(limit)"])
             throw CairnError(.temporarilyUnavailable, "The directory is not answering fast enough; try again.")
         }
-        defer { admitted.withLock { $0 -= 1 } }
+        DirectoryMetrics.inFlight.increment()
+        let started = ContinuousClock.now
+        defer {
+            admitted.withLock { $0 -= 1 }
+            DirectoryMetrics.inFlight.decrement()
+            DirectoryMetrics.duration.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
+        }
         let deadline = ContinuousClock.now + .seconds(configuration.timeout)
         let result: T?
         do {

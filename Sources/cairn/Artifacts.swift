@@ -1,7 +1,9 @@
 import ArgumentParser
+import CairnApp
 import CairnCore
 import CairnJobs
 import CairnPostgres
+import CairnServer
 import Foundation
 import Logging
 

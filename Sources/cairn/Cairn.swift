@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnServer
 
 @main
 struct Cairn: AsyncParsableCommand {

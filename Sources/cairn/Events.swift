@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnCore
 import CairnPostgres
+import CairnServer
 import Foundation
 import Logging
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnPostgres
+import CairnServer
 import Foundation
 import Logging
 

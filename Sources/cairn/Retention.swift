@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnCore
 import CairnJobs
 import CairnPostgres
+import CairnServer
 import Foundation
 import Logging
 

@@ -1,9 +1,11 @@
+import CairnApp
 import CairnArtifacts
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnLDAP
 import CairnOutbound
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes
@@ -11,6 +13,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 /// A reply from the API, its body parsed as JSON where it is JSON.
@@ -40,12 +43,14 @@ extension JSONValue {
     var object: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }
 
-/// The real application (real PostgreSQL, real slapd) driven through Hummingbird's router tester.
+/// The real application (real PostgreSQL, real slapd) driven through Hummingbird's router tester, built by the same
+/// composition root as `cairn serve` (`Server`) from the same settings. It injects the process's shared database pool
+/// and blob store and, where a test asks, a clock; it adjusts configuration values, never the wiring. Background jobs
+/// are off (their own suites drive them), the event relay runs.
 struct APIHarness {
     let db: TestDatabase
-    let dependencies: Dependencies
+    let server: Server
 
-    /// The app as `cairn serve` wires it, with a directory cache of `cacheTTL` and the given directory settings.
     static func make(
         cacheTTL: Duration = .seconds(60), ldap: LDAPConfiguration? = nil,
         // Lenient by default: suites that send wrong passwords on purpose must not trip it; the throttle's own
@@ -53,32 +58,39 @@ struct APIHarness {
         userThrottle: LoginThrottle.Policy = .init(freeFailures: 1000), addressThrottle: LoginThrottle.Policy = .init(freeFailures: 1000),
         artifactLimits: ArtifactLimits = ArtifactLimits(),
         outbound: OutboundPolicy = OutboundPolicy(),
-        heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60), maxStreamsPerCaller: Int = 16
+        heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60), maxStreamsPerCaller: Int = 16,
+        now: @escaping @Sendable () -> Date = Date.init
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
-        let directory = CachingDirectory(LDAPDirectory(configuration: try ldap ?? TestEnvironment.ldapConfiguration()), ttl: cacheTTL)
-        let dependencies = Dependencies(
-            tenants: db.tenants, registry: db.registry, tokens: db.tokens, audit: PostgresAuditStore(database: db.database),
-            lifecycle: PostgresLifecycleStore(database: db.database), aliases: PostgresAliasStore(database: db.database),
-            deployments: PostgresDeploymentStore(database: db.database),
-            artifacts: ArtifactService(blobs: try TestBlobs.shared(), store: PostgresArtifactStore(database: db.database), limits: artifactLimits),
-            events: EventStreams(
-                store: PostgresEventStore(database: db.database), hub: EventHub(), heartbeat: heartbeat, accessRecheck: accessRecheck,
-                maxStreamsPerCaller: maxStreamsPerCaller),
-            webhooks: WebhookAdministration(
-                store: PostgresWebhookStore(database: db.database), transport: try HTTPWebhookTransport(policy: outbound)),
-            retention: PostgresRetentionStore(database: db.database),
-            directory: directory,
-            databaseReady: { logger in await db.database.isReachable(logger: logger) },
-            platformAdminGroup: DirectoryFixture.platformAdmins, userThrottle: userThrottle, addressThrottle: addressThrottle)
-        return APIHarness(db: db, dependencies: dependencies)
-    }
-
-    func run(_ body: @Sendable @escaping (APIClient) async throws -> Void) async throws {
+        var settings = try Settings(file: nil)
+        settings.override("artifacts.root", try TestEnvironment.scratchDirectory("artifacts"))
+        var configuration = try ServerConfiguration(settings)
+        configuration.port = 0
+        configuration.directoryCacheTTL = cacheTTL
+        configuration.userThrottle = userThrottle
+        configuration.addressThrottle = addressThrottle
+        configuration.artifactLimits = artifactLimits
+        configuration.outbound = outbound
+        configuration.eventHeartbeat = heartbeat
+        configuration.eventAccessRecheck = accessRecheck
+        configuration.maxStreamsPerCaller = maxStreamsPerCaller
+        configuration.artifactSweepInterval = nil
+        configuration.outboxMaintenance = nil
+        configuration.webhookDispatcher = nil
+        configuration.retentionInterval = nil
         var logger = Logger(label: "cairn.test.http")
         logger.logLevel = .warning
-        let app = buildApplication(dependencies, http: HTTPSettings(host: "127.0.0.1", port: 0), services: [], logger: logger)
-        try await app.test(.router) { client in try await body(APIClient(client: client)) }
+        let injected = Server.Injected(
+            database: db.database, directory: try ldap.map(LDAPDirectory.init(configuration:)), blobs: try TestBlobs.shared(),
+            relay: try TestEvents.shared(db), now: now)
+        return APIHarness(db: db, server: try Server(configuration, injected: injected, logger: logger))
+    }
+
+    /// The version files' service the application uses.
+    var artifacts: ArtifactService { server.useCases.files.service }
+
+    func run(_ body: @Sendable @escaping (APIClient) async throws -> Void) async throws {
+        try await server.application().test(.router) { client in try await body(APIClient(client: client)) }
     }
 }
 
@@ -113,6 +125,24 @@ struct APIClient: Sendable {
 
     func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, json: JSONValue) async throws -> Reply {
         try await call(method, path, as: user, body: String(decoding: try JSONEncoder().encode(json), as: UTF8.self))
+    }
+}
+
+/// One event relay for the whole test process (one LISTEN connection, however many tests run at once).
+enum TestEvents {
+    private static let relay = Mutex<EventRelay?>(nil)
+
+    static func shared(_ db: TestDatabase) throws -> EventRelay {
+        let url = try TestEnvironment.databaseURL()
+        return relay.withLock { existing in
+            if let existing { return existing }
+            var logger = Logger(label: "cairn.test.events")
+            logger.logLevel = .error
+            let started = EventRelay(hub: EventHub(), store: PostgresEventStore(database: db.database), url: url, logger: logger)
+            Task { try await started.run() }
+            existing = started
+            return started
+        }
     }
 }
 

@@ -1,6 +1,8 @@
+import CairnAPI
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes

@@ -1,7 +1,10 @@
+import CairnAPI
+import CairnApp
 import CairnArtifacts
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Crypto
 import Foundation
@@ -271,7 +274,7 @@ import Testing
         // "theirs" binds none of the fixture's people; it holds the same model, version and path as "mine".
         let theirs = try await db.makeModel("theirs", versions: 1, bindings: [RoleBinding(group: DistinguishedName("cn=nobody,dc=x"), role: .admin)])
         let secret = Array("their s3cret".utf8)
-        _ = try await harness.dependencies.artifacts.put(secret, at: "secret.txt", version: 1, in: theirs, logger: db.logger)
+        _ = try await harness.artifacts.put(secret, at: "secret.txt", version: 1, in: theirs, logger: db.logger)
         try await harness.run { api in
             let (_, base) = try await Self.pendingVersion(harness, api: api, prefix: "mine")
             #expect(try await api.upload("\(base)/files/secret.txt", bytes: Array("mine".utf8), as: "alice").status == .created)
@@ -284,7 +287,7 @@ import Testing
                 #expect(try await api.upload("\(theirBase)/files/secret.txt", bytes: [1], as: user).status == .notFound)
             }
         }
-        let still = try await harness.dependencies.artifacts.store.file(
+        let still = try await harness.artifacts.store.file(
             try ArtifactPath(decoded: "secret.txt"), version: 1, of: "m", in: theirs, logger: db.logger)
         #expect(still.digest == BlobDigest(bytes: SHA256.hash(data: secret)))
     }

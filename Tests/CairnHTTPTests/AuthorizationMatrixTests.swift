@@ -1,6 +1,8 @@
+import CairnAPI
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes
@@ -75,7 +77,7 @@ import Testing
                         hyperparameters: nil, metrics: nil, environment: nil, tags: nil),
                     in: tenant, by: "t", logger: db.logger)
             }
-            _ = try await harness.dependencies.artifacts.put(Array("flavors: {}\n".utf8), at: "MLmodel", version: 1, in: tenant, logger: db.logger)
+            _ = try await harness.artifacts.put(Array("flavors: {}\n".utf8), at: "MLmodel", version: 1, in: tenant, logger: db.logger)
             _ = try await PostgresAliasStore(database: db.database).setAlias(
                 try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
             let retention = PostgresRetentionStore(database: db.database)
@@ -85,7 +87,7 @@ import Testing
                 RetentionClaim(kind: .manual(by: Actor(username: "t")), owner: "matrix", now: Date(), lease: .seconds(1)), in: tenant,
                 logger: db.logger)?.id
         }
-        let (_, endpoints) = buildRouter(harness.dependencies)
+        let endpoints = harness.server.endpoints
         #expect(endpoints.count >= 17)
         let hooks = webhooks
         let recordedRuns = runs
@@ -150,7 +152,7 @@ import Testing
     /// The policy: reads need reader (the audit trail approver), writes contributor, role bindings admin; tokens are everyone's own (their
     /// handlers keep people to their own tokens); only tenant creation is platform-wide.
     @Test func declaredAccessFollowsThePolicy() async throws {
-        let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
+        let endpoints = try await APIHarness.make().server.endpoints
         for endpoint in endpoints where endpoint.path.contains("{tenant}") {
             if endpoint.path.hasSuffix("/role-bindings") {
                 #expect(endpoint.access == .tenantBindings, "\(endpoint)")
@@ -179,7 +181,7 @@ import Testing
 
     @Test func theRouterServesExactlyTheDeclaredEndpoints() async throws {
         let harness = try await APIHarness.make()
-        let (router, endpoints) = buildRouter(harness.dependencies)
+        let (router, endpoints) = (harness.server.router, harness.server.endpoints)
         let routed = Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath("\($0.path)"))" })
         let declared = Set(endpoints.map { "\($0.method.rawValue) \($0.path)" })
         #expect(

@@ -1,8 +1,10 @@
+import CairnAPI
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnLDAP
 import CairnOutbound
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes

@@ -1,7 +1,9 @@
+import CairnAPI
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnLDAP
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes

@@ -1,6 +1,8 @@
+import CairnAPI
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes
@@ -20,7 +22,7 @@ import Testing
     @Test func everyRouteIsDocumentedWithItsAccessAndNothingElseIs() async throws {
         let doc = try Self.document()
         #expect(doc["openapi"]?.string?.hasPrefix("3.1") == true)
-        let (_, endpoints) = buildRouter(try await APIHarness.make().dependencies)
+        let endpoints = try await APIHarness.make().server.endpoints
         var documented: [String: String] = [:]
         for (path, item) in doc["paths"]?.object ?? [:] {
             for (method, operation) in item.object ?? [:] {

@@ -1,7 +1,10 @@
+import CairnAPI
+import CairnApp
 import CairnCore
-import CairnHTTP
+import CairnHTTPKit
 import CairnJobs
 import CairnPostgres
+import CairnServer
 import CairnTestSupport
 import Foundation
 import HTTPTypes
@@ -74,8 +77,8 @@ import Testing
         let harness = try await APIHarness.make()
         let db = harness.db
         let tenant = try await db.makeModel("ret-purge", versions: 2)
-        let file = try await harness.dependencies.artifacts.put(Array("weights".utf8), at: "model.bin", version: 1, in: tenant, logger: db.logger)
-        _ = try await harness.dependencies.artifacts.finalize(version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
+        let file = try await harness.artifacts.put(Array("weights".utf8), at: "model.bin", version: 1, in: tenant, logger: db.logger)
+        _ = try await harness.artifacts.finalize(version: 1, of: "m", in: tenant, by: "t", logger: db.logger)
         let base = "/api/v1/tenants/\(tenant.slug)/models/m/versions"
         try await harness.run { api in
             let notArchived = try await api.call(.post, "\(base)/1/purge", as: "erin")
@@ -120,7 +123,7 @@ import Testing
             _ = try await store.setPolicy(
                 try RetentionPolicy(rules: [try RetentionRule(name: "keep two", keepLast: 2)]), in: scope, by: Actor(username: "erin"),
                 logger: db.logger)
-            let runner = RetentionRunner(store: store, artifacts: harness.dependencies.artifacts, settings: .init(batchSize: 2), owner: "test")
+            let runner = RetentionRunner(store: store, artifacts: harness.artifacts, settings: .init(batchSize: 2), owner: "test")
             runIDs.append(try #require(try await runner.run(.manual(by: Actor(username: "erin")), tenant: scope, logger: db.logger)).id)
         }
         let base = "/api/v1/tenants/\(tenant.slug)/retention/runs"

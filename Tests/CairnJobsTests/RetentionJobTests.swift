@@ -1,3 +1,4 @@
+import CairnApp
 import CairnArtifacts
 import CairnCore
 import CairnJobs

@@ -1,3 +1,4 @@
+public import CairnApp
 public import CairnCore
 public import CairnPostgres
 import Foundation

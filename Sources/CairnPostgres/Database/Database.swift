@@ -18,7 +18,7 @@ public struct Database: Sendable {
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await translatingErrors(logger: logger) {
+        try await measured(logger: logger) {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT set_config('app.tenant_id', \(tenantID.uuidString), true)", logger: logger)
                 return try await body(connection)
@@ -31,7 +31,7 @@ public struct Database: Sendable {
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await translatingErrors(logger: logger) {
+        try await measured(logger: logger) {
             try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
@@ -46,7 +46,7 @@ public struct Database: Sendable {
         }
     }
 
-    private func translatingErrors<Result: Sendable>(
+    func translatingErrors<Result: Sendable>(
         logger: Logger,
         _ body: () async throws -> Result
     ) async throws -> Result {

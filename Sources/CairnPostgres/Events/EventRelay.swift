@@ -1,6 +1,7 @@
 public import CairnCore
 public import Foundation
 public import Logging
+import Metrics
 public import PostgresNIO
 public import ServiceLifecycle
 import Synchronization
@@ -12,7 +13,7 @@ import Synchronization
 public final class EventRelay: Service, Sendable {
     public typealias Connector = @Sendable (Logger) async throws -> PostgresConnection
 
-    let hub: EventHub
+    public let hub: EventHub
     let store: any EventStore
     let connect: Connector
     let logger: Logger
@@ -89,6 +90,7 @@ public final class EventRelay: Service, Sendable {
         while true {
             let events = try await store.events(after: cursor, tenantID: tenantID, limit: batchSize, logger: logger)
             await hub.publish(events, tenantID: tenantID)
+            RelayMetrics.relayed.increment(by: events.count)
             status.delivered(events.last)
             guard events.count == batchSize, let last = events.last else { return }
             cursor = last.id
@@ -110,10 +112,20 @@ public final class RelayStatus: Sendable {
     /// When the newest event this relay delivered was committed.
     public var lastEventAt: Date? { state.withLock { $0.lastEventAt } }
 
-    func set(listening: Bool) { state.withLock { $0.listening = listening } }
-    func countReconnect() { state.withLock { $0.reconnects += 1 } }
+    func set(listening: Bool) {
+        state.withLock { $0.listening = listening }
+        RelayMetrics.listening.record(listening ? 1 : 0)
+    }
+
+    func countReconnect() {
+        state.withLock { $0.reconnects += 1 }
+        RelayMetrics.reconnects.increment()
+    }
+
     func delivered(_ event: RegistryEvent?) {
         guard let event else { return }
+        // Lag: from the newest event's commit to its hand-over to this replica's subscribers.
+        RelayMetrics.lag.record(max(0, Date().timeIntervalSince(event.at)))
         state.withLock { $0.lastEventAt = max($0.lastEventAt ?? event.at, event.at) }
     }
 }
@@ -143,4 +155,12 @@ extension EventRelay {
         if let last = status.lastEventAt { details["last_event_at"] = .string(RFC3339.format(last)) }
         return details
     }
+}
+
+/// The relay as swift-metrics records it, each updated where it happens (never computed by a scrape).
+enum RelayMetrics {
+    static let listening = Gauge(label: "cairn_events_listener_up")
+    static let reconnects = Counter(label: "cairn_events_listener_reconnects_total")
+    static let lag = Gauge(label: "cairn_events_relay_lag_seconds")
+    static let relayed = Counter(label: "cairn_events_relayed_total")
 }

@@ -1,0 +1,63 @@
+public import CairnCore
+public import Foundation
+import Logging
+
+/// What asking for a stage change led to.
+public enum StageChangeOutcome: Sendable {
+    /// Four-eyes: the change waits for a different approver.
+    case requested(TransitionRequest)
+    case applied(StageChangeResult)
+}
+
+/// Stage changes, the one place that decides whether a move is applied or becomes a request. The rules themselves
+/// (legal moves and their roles in `StageRules`, four-eyes in `TransitionRequest.check`, the card gate in
+/// `LifecyclePolicy.checkCard`) are Core's pure functions, which the store applies to the version's locked row.
+public struct Lifecycle: Sendable {
+    let store: any LifecycleStore
+
+    public init(store: any LifecycleStore) {
+        self.store = store
+    }
+
+    /// With four-eyes on (the tenant's default), a move to Production becomes a request; anything else is applied
+    /// when the caller's role allows it.
+    public func changeStage(_ version: Int, of model: String, _ change: StageChange, _ scope: RequestScope) async throws -> StageChangeOutcome {
+        let policy = scope.policy
+        if policy.needsApproval(to: change.toStage) {
+            let pending = try await request(version, of: model, change, scope)
+            return .requested(pending)
+        }
+        let result = try await store.transition(
+            version, of: model, change, role: scope.role, policy: policy, in: scope.tenant, by: scope.actor,
+            logger: scope.logger)
+        scope.logger.info(
+            "stage changed", metadata: ["cairn.model": "\(model)", "cairn.version": "\(version)", "cairn.stage": "\(change.toStage.rawValue)"])
+        return .applied(result)
+    }
+
+    /// A request for any move, bound to the version's current state (anything that changes it makes the request stale).
+    public func request(_ version: Int, of model: String, _ change: StageChange, _ scope: RequestScope) async throws -> TransitionRequest {
+        let pending = try await store.requestTransition(
+            version, of: model, change, policy: scope.policy, in: scope.tenant, by: scope.actor, logger: scope.logger)
+        scope.logger.info("transition requested", metadata: ["cairn.request": "\(pending.id)", "cairn.stage": "\(change.toStage.rawValue)"])
+        return pending
+    }
+
+    public func requests(status: TransitionRequest.Status?, model: String?, version: Int?, _ scope: RequestScope) async throws
+        -> [TransitionRequest]
+    {
+        try await store.transitionRequests(status: status, modelName: model, version: version, in: scope.tenant, logger: scope.logger)
+    }
+
+    /// Approve, reject or cancel; approving applies the change on the version's locked row.
+    public func decide(_ id: UUID, _ decision: TransitionRequest.Decision, comment: String?, _ scope: RequestScope) async throws
+        -> (request: TransitionRequest, change: StageChangeResult?)
+    {
+        let checkedComment = try comment.map { text throws(CairnError) in try Limits.text(text, field: "comment", max: 5000) }
+        let outcome = try await store.decide(
+            id, decision, comment: checkedComment, role: scope.role, policy: scope.policy, in: scope.tenant, by: scope.actor,
+            logger: scope.logger)
+        scope.logger.info("transition request decided", metadata: ["cairn.request": "\(id)", "cairn.decision": "\(decision.rawValue)"])
+        return outcome
+    }
+}

@@ -1,0 +1,92 @@
+public import CairnCore
+public import CairnJobs
+public import CairnLDAP
+public import CairnPostgres
+public import Foundation
+public import Logging
+
+/// Everything `Server` is built from, typed and checked: read from `Settings` (the documented keys and
+/// environment names). Tests start from the same reading and adjust a field (a shorter cache, a stricter
+/// throttle), never the wiring.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var databaseURL: DatabaseURL
+    public var ldap: LDAPConfiguration
+    public var directoryCacheTTL: Duration
+    public var platformAdminGroup: DistinguishedName?
+    public var tokenMaxLifetime: Duration
+    public var userThrottle: LoginThrottle.Policy
+    public var addressThrottle: LoginThrottle.Policy
+    /// How long one readiness check answers every probe.
+    public var probeFreshness: Duration
+
+    public var artifactRoot: String
+    public var artifactThreads: Int
+    public var artifactLimits: ArtifactLimits
+    /// nil: this replica runs no artifact sweep.
+    public var artifactSweepInterval: Duration?
+    public var abandonedUploadAge: Duration
+
+    public var eventHeartbeat: Duration
+    public var eventSubscriberBuffer: Int
+    /// How often an event stream re-checks its caller's access (the directory cache's TTL by default).
+    public var eventAccessRecheck: Duration
+    public var maxStreamsPerCaller: Int
+    /// nil: this replica does not prune the outbox.
+    public var outboxMaintenance: OutboxMaintenance<ContinuousClock>.Settings?
+
+    public var outbound: OutboundPolicy
+    public var webhookCAFile: String?
+    /// nil: this replica delivers no webhooks.
+    public var webhookDispatcher: WebhookDispatcher<ContinuousClock>.Settings?
+
+    /// nil: this replica runs no retention schedule.
+    public var retentionInterval: Duration?
+    public var retentionRunner: RetentionRunner.Settings
+    public var retentionTenants: [TenantSlug]?
+
+    public var logLevel: Logger.Level
+
+    public init(_ settings: Settings) throws {
+        host = try settings.require("http.host")
+        port = try settings.int("http.port")
+        databaseURL = try DatabaseURL(try settings.require("database.url"))
+        ldap = try settings.ldapConfiguration()
+        directoryCacheTTL = .seconds(try settings.int("ldap.cache_ttl_seconds"))
+        platformAdminGroup = settings.string("auth.platform_admin_group").map(DistinguishedName.init)
+        tokenMaxLifetime = .seconds(try settings.int("auth.token_max_days") * 86_400)
+        userThrottle = .init(freeFailures: try settings.int("auth.login_failures_per_user"), baseDelay: .seconds(1), maxDelay: .seconds(60))
+        addressThrottle = .init(freeFailures: try settings.int("auth.login_failures_per_address"), baseDelay: .seconds(1), maxDelay: .seconds(60))
+        probeFreshness = .seconds(2)
+
+        artifactRoot = try settings.require("artifacts.root")
+        artifactThreads = try settings.int("artifacts.io_threads")
+        guard artifactThreads > 0 else { throw SettingsError("artifacts.io_threads must be positive") }
+        artifactLimits = try settings.artifactLimits
+        let sweepSeconds = try settings.int("artifacts.sweep_interval_seconds")
+        artifactSweepInterval = sweepSeconds > 0 ? .seconds(sweepSeconds) : nil
+        abandonedUploadAge = try settings.abandonedUploadAge
+
+        eventHeartbeat = .seconds(try settings.int("events.heartbeat_seconds"))
+        eventSubscriberBuffer = try settings.int("events.subscriber_buffer")
+        eventAccessRecheck = directoryCacheTTL
+        maxStreamsPerCaller = try settings.int("events.max_streams_per_caller")
+        let pruneSeconds = try settings.int("events.prune_interval_seconds")
+        outboxMaintenance =
+            pruneSeconds > 0
+            ? .init(
+                eventRetention: .seconds(try settings.int("events.retention_days") * 86_400),
+                deliveryRetention: .seconds(try settings.int("webhooks.delivery_retention_days") * 86_400), interval: .seconds(pruneSeconds))
+            : nil
+
+        outbound = try settings.outboundPolicy()
+        webhookCAFile = settings.string("webhooks.ca_file")
+        webhookDispatcher = try settings.webhookDispatcher()
+
+        retentionInterval = try settings.retentionInterval()
+        retentionRunner = try settings.retentionRunner()
+        retentionTenants = try settings.tenantSlugs("retention.tenants")
+        logLevel = settings.logLevel
+    }
+}
