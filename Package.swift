@@ -12,7 +12,10 @@ let package = Package(
     name: "cairn",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cairn", targets: ["cairn"])
+        .executable(name: "cairn", targets: ["cairn"]),
+        // For ops/bench-tool (cairn-bench), a package of its own so that CI's test build does not build it.
+        .library(name: "CairnCore", targets: ["CairnCore"]),
+        .library(name: "CairnPostgres", targets: ["CairnPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -151,19 +154,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "cairn-bench",
-            dependencies: [
-                "CairnCore", "CairnPostgres",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
         .target(
             name: "CairnTestSupport",
             dependencies: [
@@ -181,6 +171,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CairnAppTests", dependencies: ["CairnCore", "CairnApp", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CairnPostgresTests",
             dependencies: ["CairnCore", "CairnPostgres", "CairnTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],

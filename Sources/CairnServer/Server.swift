@@ -119,7 +119,8 @@ public struct Server {
             table: table)
         MetricsRoutes.register(on: router, registry: metrics, table: table)
         let throttles = LoginThrottles(user: configuration.userThrottle, address: configuration.addressThrottle, now: injected.now)
-        let authentication = AuthenticationMiddleware(directory: directory, tenants: tenantStore, tokens: tokenStore, throttles: throttles)
+        let authentication = AuthenticationMiddleware(
+            directory: directory, tenants: tenantStore, tokens: tokenStore, throttles: throttles, now: injected.now)
         let events = EventStreams(
             store: eventStore, hub: hub, heartbeat: configuration.eventHeartbeat, accessRecheck: configuration.eventAccessRecheck,
             maxStreamsPerCaller: configuration.maxStreamsPerCaller, directory: directory, tenants: tenantStore, tokens: tokenStore,

@@ -93,7 +93,6 @@ public struct Settings: Sendable {
         "retention.interval_seconds": "3600",
         "retention.batch_size": "500",
         "retention.lease_seconds": "300",
-        "migrations.directory": "sql",
         "log.level": "info",
     ]
 

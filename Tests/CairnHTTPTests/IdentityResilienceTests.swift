@@ -12,7 +12,9 @@ import Testing
 
 @Suite struct LoginThrottlingTests {
     @Test func repeatedFailuresAreThrottledAlikeForRealAndUnknownUsers() async throws {
-        let harness = try await APIHarness.make(userThrottle: .init(freeFailures: 3, baseDelay: .seconds(2), maxDelay: .seconds(30)))
+        let clock = TestClock()
+        let harness = try await APIHarness.make(
+            userThrottle: .init(freeFailures: 3, baseDelay: .seconds(2), maxDelay: .seconds(30)), now: clock.reading)
         try await harness.run { api in
             var replies: [String: [Reply]] = [:]
             for user in ["alice", "no-such-user"] {
@@ -30,7 +32,7 @@ import Testing
             // While throttled even the right password waits; other users are unaffected.
             #expect(try await api.call(.get, "/api/v1/tenants", as: "alice").status == .tooManyRequests)
             #expect(try await api.call(.get, "/api/v1/tenants", as: "bob").status == .ok)
-            try await Task.sleep(for: .seconds(2.2))
+            clock.advance(by: .seconds(2.2))
             #expect(try await api.call(.get, "/api/v1/tenants", as: "alice").status == .ok)
         }
     }
@@ -52,7 +54,8 @@ import Testing
     static let tess = "uid=tess,ou=people,dc=cairn,dc=test"
 
     @Test func removingAPersonFromAGroupTakesTheirRoleAndTheirTokensRoleWithinTheTTL() async throws {
-        let harness = try await APIHarness.make(cacheTTL: .seconds(1))
+        let clock = TestClock()
+        let harness = try await APIHarness.make(cacheTTL: .seconds(1), now: clock.reading)
         let tenant = try await harness.db.makeTenant("demote")
         let base = "/api/v1/tenants/\(tenant.slug)"
         let tessPassword = "tess-pw"
@@ -67,7 +70,7 @@ import Testing
 
             try DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.contributors.normalized, present: false)
             defer { try? DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.contributors.normalized, present: true) }
-            try await Task.sleep(for: .seconds(1.3))
+            clock.advance(by: .seconds(1.3))
 
             #expect(try await api.send(.post, "\(base)/models", authorization: basic, body: #"{"name":"after"}"#).status == .notFound)
             #expect(try await api.bearer(.post, "\(base)/models", token: secret, body: #"{"name":"after-token"}"#).status == .notFound)
@@ -81,7 +84,8 @@ extension GroupChangeTests {
     /// Issue 3's promise, on promotions: an approver removed from the approvers' group can no longer approve
     /// (and so promote) once the cache TTL has passed.
     @Test func removingAnApproverStopsTheirApprovalsWithinTheTTL() async throws {
-        let harness = try await APIHarness.make(cacheTTL: .seconds(1))
+        let clock = TestClock()
+        let harness = try await APIHarness.make(cacheTTL: .seconds(1), now: clock.reading)
         let tenant = try await harness.db.makeTenant("demote-approver")
         let base = "/api/v1/tenants/\(tenant.slug)"
         let tess = "Basic " + Data("tess:tess-pw".utf8).base64EncodedString()
@@ -100,7 +104,7 @@ extension GroupChangeTests {
             #expect(first.status == .ok, "tess approves while in the approvers' group: \(first.text)")
 
             try DirectoryControl.setMembership(Self.tess, of: DirectoryFixture.approvers.normalized, present: false)
-            try await Task.sleep(for: .seconds(1.3))
+            clock.advance(by: .seconds(1.3))
             let second = try await api.send(.post, "\(base)/transition-requests/\(requests[1])/approve", authorization: tess, body: nil)
             #expect(second.status == .forbidden, "after the TTL she is a contributor again: \(second.text)")
             #expect(try await api.call(.get, "\(base)/models/credit/versions/2", as: "carol").json?["stage"]?.string == "Staging")
@@ -154,7 +158,7 @@ extension GroupChangeTests {
     @Test func aStoppedDirectoryFailsFastAndTheServerRecoversWhenItReturns() async throws {
         let harness = try await harness()
         try await harness.run { api in
-            try DirectoryControl.Outage.stop()
+            try await DirectoryControl.Outage.stop()
             let clock = ContinuousClock()
             let started = clock.now
             let down = try await api.call(.get, "/api/v1/tenants", as: "alice")
@@ -162,7 +166,7 @@ extension GroupChangeTests {
             #expect(down.errorCode == "TEMPORARILY_UNAVAILABLE")
             #expect(!down.text.contains("ldap"), "\(down.text)")
             #expect(clock.now - started < .seconds(3))
-            try DirectoryControl.Outage.start()
+            try await DirectoryControl.Outage.start()
             #expect(try await api.call(.get, "/api/v1/tenants", as: "alice").status == .ok)
         }
     }

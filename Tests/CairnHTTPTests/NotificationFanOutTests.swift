@@ -122,11 +122,11 @@ import Testing
         #expect(flaky.received.count > changes, "the 500s were retried: \(flaky.received.count) requests")
 
         // Readiness and metrics report the listener and the (now drained) webhook queue.
-        let metrics = try Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/metrics"]).output
+        let metrics = try await Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/metrics"]).output
         #expect(metrics.contains(/\ncairn_events_listener_up 1(\.0)?\n/), "\(metrics)")
         #expect(metrics.contains("# TYPE cairn_webhooks_due gauge"), "\(metrics)")
         #expect(metrics.contains(/\ncairn_events_relayed_total [1-9]/), "\(metrics)")
-        let ready = try Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/readyz"]).output
+        let ready = try await Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/readyz"]).output
         #expect(ready.contains("\"webhooks\":{"), "\(ready)")
         try? FileManager.default.removeItem(atPath: scratch)
     }

@@ -36,7 +36,7 @@ import Testing
             ["-sS", "-N", "-u", "carol:carol-pw", "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/events?type=model_version.updated"], log: sse)
         defer {
             kill(follower, SIGKILL)
-            Subprocess.wait(follower)
+            Subprocess.reap(follower)
         }
         for _ in 0..<250 where (try? String(contentsOfFile: sse, encoding: .utf8))?.contains(": cairn events") != true {
             try await Task.sleep(for: .milliseconds(20))

@@ -30,7 +30,7 @@ import Testing
                     ]))
         }
         try await Task.sleep(for: .seconds(10))
-        for server in servers { server.kill() }
+        for server in servers { await server.stop() }
 
         for tenant in tenants {
             let runs = try await store.runs(in: tenant, before: nil, limit: 100, logger: db.logger).runs

@@ -75,7 +75,7 @@ import Testing
         let download = try await Self.curl(
             ["-u", "alice:alice-pw", "-o", "\(scratch)/download.bin", "-w", "%{http_code}", url], server: server, log: "\(scratch)/down.log")
         #expect(download.output.hasSuffix("200"), "\(download.output)")
-        #expect(try Subprocess.run("/usr/bin/cmp", [file, "\(scratch)/download.bin"]).status == 0, "the download differs from the upload")
+        #expect(try await Subprocess.run("/usr/bin/cmp", [file, "\(scratch)/download.bin"]).status == 0, "the download differs from the upload")
 
         let mib = { (bytes: Int) in Double(bytes) / 1_048_576 }
         print(
@@ -106,8 +106,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(partial >= 4 << 20, "the upload never reached the disk")
-        server.kill(SIGKILL)
-        #expect(Subprocess.wait(curl) != 0, "curl should see the connection die")
+        await server.stop(SIGKILL)
+        #expect(await Subprocess.wait(curl) != 0, "curl should see the connection die")
 
         // No visible blob, no file row, the version still pending.
         let tenantRoot = "\(root)/\(tenant.id.uuidString.lowercased())"
@@ -124,7 +124,7 @@ import Testing
         let restarted = try await ServerProcess.start(artifactRoot: root)
         defer { restarted.kill() }
         let restartedURL = "\(restarted.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.bin"
-        let get = try Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "carol:carol-pw", restartedURL])
+        let get = try await Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "carol:carol-pw", restartedURL])
         #expect(get.output == "404")
         let service = ArtifactService(blobs: try FileBlobStore(root: root, threads: 1), store: store, limits: ArtifactLimits())
         let report = try await service.collectGarbage(tenant, abandonedAfter: .seconds(0), now: Date().addingTimeInterval(5), logger: db.logger)
@@ -143,18 +143,18 @@ import Testing
         let environment = ["CAIRN_ARTIFACT_ROOT": root, "CAIRN_LOG_LEVEL": "error"]
         let binary = try TestEnvironment.cairnBinary()
 
-        let intact = try Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
+        let intact = try await Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
         #expect(intact.status == 0, "\(intact.output)")
         #expect(intact.output.contains("1 blobs checked, 1 intact, 0 broken files"), "\(intact.output)")
 
         let path = "\(root)/\(tenant.id.uuidString.lowercased())/blobs/sha256/\(file.digest.hex.prefix(2))/\(file.digest.hex)"
         #expect(chmod(path, 0o600) == 0)
         try Data("onnx weighty".utf8).write(to: URL(fileURLWithPath: path))
-        let broken = try Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
+        let broken = try await Subprocess.run(binary, ["artifacts", "verify", "--tenant", tenant.slug.value], environment: environment)
         #expect(broken.status == 1, "\(broken.output)")
         #expect(broken.output.contains("CORRUPT m v1 model.onnx sha256:\(file.digest.hex)"), "\(broken.output)")
 
-        let gc = try Subprocess.run(binary, ["artifacts", "gc", "--tenant", tenant.slug.value], environment: environment)
+        let gc = try await Subprocess.run(binary, ["artifacts", "gc", "--tenant", tenant.slug.value], environment: environment)
         #expect(gc.status == 0, "\(gc.output)")
         #expect(gc.output.contains("1 blobs stored, 0 removed"), "\(gc.output)")
     }
@@ -179,7 +179,7 @@ import Testing
         for _ in 0..<(seconds * 50) where waitpid(pid, nil, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         if kill(pid, 0) == 0 {
             kill(pid, SIGKILL)
-            Subprocess.wait(pid)
+            await Subprocess.wait(pid)
         }
     }
 
@@ -242,27 +242,29 @@ import Testing
 
         // Resume after the 20th event: exactly the rest.
         let resumeAt = gotA[19].id
-        let resumed = try Subprocess.run(
+        let resumed = try await Subprocess.run(
             "/usr/bin/curl",
             ["-sS", "-N", "--max-time", "10", "-H", "Last-Event-ID: \(resumeAt)", "-u", "carol:carol-pw", stream(a, "limit=\(changes - 20)")])
         #expect(Self.serverSentEvents(resumed.output).map(\.id) == Array(gotA.dropFirst(20).map(\.id)))
 
         // Filters: by type family, and by a model with no events.
-        let created = try Subprocess.run(
+        let created = try await Subprocess.run(
             "/usr/bin/curl", ["-sS", "-N", "--max-time", "10", "-u", "carol:carol-pw", stream(a, "after=0&type=registered_model.*&limit=1")])
         #expect(Self.serverSentEvents(created.output).map(\.type) == ["registered_model.created"])
-        let none = try Subprocess.run("/usr/bin/curl", ["-sS", "-N", "--max-time", "2", "-u", "carol:carol-pw", stream(a, "after=0&model=other")])
+        let none = try await Subprocess.run(
+            "/usr/bin/curl", ["-sS", "-N", "--max-time", "2", "-u", "carol:carol-pw", stream(a, "after=0&model=other")])
         #expect(Self.serverSentEvents(none.output).isEmpty)
-        let badType = try Subprocess.run("/usr/bin/curl", ["-sS", "-w", " %{http_code}", "-u", "carol:carol-pw", stream(a, "type=DROP%20TABLE")])
+        let badType = try await Subprocess.run(
+            "/usr/bin/curl", ["-sS", "-w", " %{http_code}", "-u", "carol:carol-pw", stream(a, "type=DROP%20TABLE")])
         #expect(badType.output.hasSuffix(" 400"), "\(badType.output)")
 
         // Readiness reports the listener and PostgreSQL's notification queue.
-        let ready = try Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/readyz"]).output
+        let ready = try await Subprocess.run("/usr/bin/curl", ["-sS", "\(server.baseURL)/readyz"]).output
         #expect(ready.contains("\"listener\":\"listening\""), "\(ready)")
         #expect(ready.contains("\"notification_queue_usage\":"), "\(ready)")
 
         // The command-line tail reads the same outbox.
-        let tail = try Subprocess.run(
+        let tail = try await Subprocess.run(
             try TestEnvironment.cairnBinary(), ["events", "tail", "--tenant", a.slug.value, "--after", "0", "--limit", "2"],
             environment: ["CAIRN_LOG_LEVEL": "error"])
         #expect(tail.status == 0, "\(tail.output)")
@@ -272,11 +274,19 @@ import Testing
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
+    /// The binary carries its migrations: `cairn migrate` started from any folder finds them.
+    @Test func migrateFindsItsMigrationsFromAnyWorkingDirectory() async throws {
+        let result = try await Subprocess.run(
+            "/bin/sh", ["-c", "cd / && exec \"$0\" migrate", try TestEnvironment.cairnBinary()], environment: ["CAIRN_MIGRATIONS_DIR": ""])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(/migrations: 0 applied, [1-9][0-9]* already applied/), "\(result.output)")
+    }
+
     /// The annotated example settings file loads (sections with every key commented out included).
-    @Test func theExampleSettingsFileLoads() throws {
+    @Test func theExampleSettingsFileLoads() async throws {
         let example = TestEnvironment.packageRoot.appendingPathComponent("config/cairn.example.yaml").path
         let migrations = TestEnvironment.migrationsDirectory.path
-        let result = try Subprocess.run(
+        let result = try await Subprocess.run(
             try TestEnvironment.cairnBinary(), ["migrate", "--config", example], environment: ["CAIRN_MIGRATIONS_DIR": migrations])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("already applied"), "\(result.output)")

@@ -83,7 +83,8 @@ extension APIClient {
     }
 
     @Test func revokedExpiredForeignAndForgedTokensAreRefused() async throws {
-        let harness = try await APIHarness.make()
+        let clock = TestClock()
+        let harness = try await APIHarness.make(now: clock.reading)
         let tenant = try await harness.db.makeTenant("tok-dead")
         let other = try await harness.db.makeTenant("tok-other")
         let base = "/api/v1/tenants/\(tenant.slug)"
@@ -100,11 +101,12 @@ extension APIClient {
             #expect(afterRevoke.status == .unauthorized)
             #expect(afterRevoke.errorCode == "UNAUTHENTICATED")
 
-            // Long enough to use once even on a loaded machine; then wait until it has passed.
-            let expiry = Date().addingTimeInterval(6)
-            let shortLived = try await api.mintToken(in: tenant, as: "alice", expiresAt: RFC3339.format(expiry))
+            // A token for an hour: usable now, refused once the clock has passed its expiry.
+            let shortLived = try await api.mintToken(in: tenant, as: "alice", expiresAt: RFC3339.format(Date().addingTimeInterval(3600)))
             #expect(try await api.bearer(.get, "\(base)/models", token: shortLived).status == .ok)
-            try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.5))
+            clock.advance(by: .seconds(3000))
+            #expect(try await api.bearer(.get, "\(base)/models", token: shortLived).status == .ok)
+            clock.advance(by: .seconds(601))
             #expect(try await api.bearer(.get, "\(base)/models", token: shortLived).status == .unauthorized)
 
             var forged = Array(token)

@@ -37,14 +37,14 @@ public enum DirectoryControl {
         public static func freeze() throws { kill(try pid(), SIGSTOP) }
         public static func thaw() throws { kill(try pid(), SIGCONT) }
 
-        public static func stop() throws {
+        public static func stop() async throws {
             let pid = try pid()
             kill(pid, SIGCONT)
             kill(pid, SIGTERM)
-            for _ in 0..<100 where kill(pid, 0) == 0 { usleep(50_000) }
+            for _ in 0..<100 where kill(pid, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
 
-        public static func start() throws {
+        public static func start() async throws {
             let dir = try directory
             let urls = try String(contentsOfFile: dir + "/urls", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             // slapd daemonises: the shell points its output at /dev/null so the daemon holds no pipe of ours.
@@ -56,16 +56,17 @@ public enum DirectoryControl {
                 ])
             for _ in 0..<100 {
                 if (try? run("/usr/bin/ldapsearch", ["-x", "-H", try url, "-b", "", "-s", "base"])) != nil { return }
-                usleep(50_000)
+                try await Task.sleep(for: .milliseconds(50))
             }
             throw TestSetupError("the outage slapd did not come back")
         }
     }
 
-    /// Runs a program to completion; a non-zero exit throws with its output.
+    /// Runs a short program to completion (directory edits, tens of milliseconds); a non-zero exit throws with its
+    /// output.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> String {
-        let (status, output) = try Subprocess.run(executable, arguments, input: input)
+        let (status, output) = try Subprocess.runBlocking(executable, arguments, input: input)
         guard status == 0 else { throw TestSetupError("\(executable) failed (\(status)): \(output)") }
         return output
     }

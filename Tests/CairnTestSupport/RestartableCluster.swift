@@ -37,7 +37,7 @@ public struct RestartableCluster: Sendable {
     public func restart() async throws {
         let bin = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")
             .sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last.unwrapped("a PostgreSQL installation")
-        let result = try Subprocess.run(
+        let result = try await Subprocess.run(
             "/usr/sbin/runuser",
             [
                 "-u", "postgres", "--", "/usr/lib/postgresql/\(bin)/bin/pg_ctl", "-D", "\(directory)/pg", "-m", "fast", "-w", "-t", "60",

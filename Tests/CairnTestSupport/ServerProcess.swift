@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -26,8 +26,9 @@ public struct ServerProcess: Sendable {
         let pid = try Subprocess.start(try TestEnvironment.cairnBinary(), ["serve"], log: log, environment: environment)
         let server = ServerProcess(pid: pid, port: port, artifactRoot: artifactRoot, log: log)
         for _ in 0..<200 {
-            if let (status, _) = try? Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.baseURL)/readyz"]),
-                status == 0, try Subprocess.run("/usr/bin/curl", ["-s", "\(server.baseURL)/readyz"]).output.contains("\"ready\"")
+            if let (status, _) = try? await Subprocess.run(
+                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.baseURL)/readyz"]),
+                status == 0, try await Subprocess.run("/usr/bin/curl", ["-s", "\(server.baseURL)/readyz"]).output.contains("\"ready\"")
             {
                 return server
             }
@@ -36,13 +37,21 @@ public struct ServerProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        server.kill(SIGKILL)
+        await server.stop(SIGKILL)
         throw TestSetupError("cairn serve did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
+    /// Signals the server and waits for it to exit, without holding a thread.
+    public func stop(_ signal: Int32? = nil) async {
+        _ = Glibc.kill(pid, signal ?? SIGTERM)
+        await Subprocess.wait(pid)
+    }
+
+    /// Signals the server and reaps it on a thread of its own (for `defer`, which cannot wait).
     public func kill(_ signal: Int32? = nil) {
         _ = Glibc.kill(pid, signal ?? SIGTERM)
-        Subprocess.wait(pid)
+        let pid = self.pid
+        Thread.detachNewThread { Subprocess.reap(pid) }
     }
 
     public var residentBytes: Int? { Subprocess.residentBytes(pid) }

@@ -7,10 +7,23 @@ import Foundation
 /// Child processes for tests, through posix_spawn (Foundation's Process can hang on Linux when used repeatedly
 /// from concurrent tests).
 public enum Subprocess {
-    /// Runs to completion; returns the exit code and standard output and error together.
-    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws
-        -> (status: Int32, output: String)
+    /// Runs to completion; returns the exit code and standard output and error together. The child is read and
+    /// reaped on a thread of its own, so a long-running one (curl --max-time, pg_ctl) never holds a thread of the
+    /// concurrency pool, which on a 2-core machine has two.
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:])
+        async throws -> (status: Int32, output: String)
     {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, input: input, environment: extra) })
+            }
+        }
+    }
+
+    /// `run` on the calling thread, for the short directory edits that `defer` blocks make (tens of milliseconds).
+    public static func runBlocking(
+        _ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]
+    ) throws -> (status: Int32, output: String) {
         var output: [Int32] = [0, 0]
         var stdin: [Int32] = [0, 0]
         guard pipe(&output) == 0, pipe(&stdin) == 0 else { throw TestSetupError("pipe failed") }
@@ -38,7 +51,7 @@ public enum Subprocess {
             data.append(contentsOf: buffer[0..<count])
         }
         close(output[0])
-        return (wait(pid), String(decoding: data, as: UTF8.self))
+        return (waitBlocking(pid), String(decoding: data, as: UTF8.self))
     }
 
     /// Starts a process in the background with its output appended to `log`; returns its pid.
@@ -52,12 +65,29 @@ public enum Subprocess {
         return try spawn(executable, arguments, actions: &actions, environment: extra)
     }
 
-    /// Waits for the process; its exit code, or 128 + the signal that ended it.
+    /// Waits for the process without holding a thread; its exit code, or 128 + the signal that ended it.
     @discardableResult
-    public static func wait(_ pid: Int32) -> Int32 {
+    public static func wait(_ pid: Int32) async -> Int32 {
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return exitCode(status) }
+            if reaped == -1 && errno != EINTR { return -1 }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Reaps an exited (or exiting) child on the calling thread.
+    public static func reap(_ pid: Int32) { _ = waitBlocking(pid) }
+
+    private static func waitBlocking(_ pid: Int32) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return exitCode(status)
+    }
+
+    private static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Resident memory of a running process, in bytes (Linux /proc).

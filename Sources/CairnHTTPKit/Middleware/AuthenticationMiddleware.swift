@@ -1,5 +1,5 @@
 public import CairnCore
-import Foundation
+public import Foundation
 import HTTPTypes
 public import Hummingbird
 import Logging
@@ -13,8 +13,14 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     let tenants: any TenantStore
     let tokens: any TokenStore
     let throttles: LoginThrottles
+    /// The wall clock tokens expire by.
+    let now: @Sendable () -> Date
 
-    public init(directory: any Directory, tenants: any TenantStore, tokens: any TokenStore, throttles: LoginThrottles) {
+    public init(
+        directory: any Directory, tenants: any TenantStore, tokens: any TokenStore, throttles: LoginThrottles,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.now = now
         self.directory = directory
         self.tenants = tenants
         self.tokens = tokens
@@ -56,7 +62,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             guard let tenant = try await tenants.tenant(slug: credential.tenant, logger: context.logger),
                 let stored = try await tokens.verify(credential, tenantID: tenant.id, logger: context.logger)
             else { throw CairnError.unauthenticated }
-            guard stored.isUsable(at: Date()) else {
+            guard stored.isUsable(at: now()) else {
                 context.logger.info("refused a revoked or expired token", metadata: ["cairn.token": "\(stored.id)"])
                 throw CairnError.unauthenticated
             }

@@ -110,3 +110,27 @@ public struct Migrator: Sendable {
         return report
     }
 }
+
+extension Migrator {
+    /// Where the migrations are when no folder is configured, found from the binary's own location, never from the
+    /// working directory: an installed layout's `<prefix>/share/cairn/sql` next to `<prefix>/bin/cairn`, else the
+    /// nearest folder above the binary that holds `sql/0001_*.sql` (a checkout, where `swift build` put it).
+    public static func defaultDirectory(executable: URL) throws -> URL {
+        let binary = executable.resolvingSymlinksInPath()
+        var folder = binary.deletingLastPathComponent()
+        let installed = folder.deletingLastPathComponent().appendingPathComponent("share/cairn/sql")
+        if holdsMigrations(installed) { return installed }
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("sql")
+            if holdsMigrations(candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw ConfigurationError(
+            "No migrations found near \(binary.path) (share/cairn/sql, or sql/ above it); pass --migrations or set CAIRN_MIGRATIONS_DIR.")
+    }
+
+    private static func holdsMigrations(_ folder: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.contains { $0.hasPrefix("0001_") && $0.hasSuffix(".sql") }
+    }
+}
