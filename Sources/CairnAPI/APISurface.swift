@@ -50,3 +50,18 @@ struct APIRoutes {
         registrar.add(method, path, access: access, handler)
     }
 }
+
+extension APISurface {
+    /// The fields each request body accepts (its `CodingKeys`), by the OpenAPI schema that documents it, so a test
+    /// holds the document to the code.
+    public static var requestBodyFields: [String: Set<String>] {
+        [
+            "CreateModel": CreateModelBody.fields, "PatchModel": PatchModelBody.fields, "CreateModelVersion": CreateVersionBody.fields,
+            "PatchModelVersion": PatchVersionBody.fields, "Lineage": CreateVersionBody.nestedFields["lineage"] ?? [],
+            "CreateTenant": CreateTenantBody.fields, "RoleBindings": RoleBindingsDTO.fields, "CreateToken": CreateTokenBody.fields,
+            "CreateWebhook": CreateWebhookBody.fields, "PatchWebhook": PatchWebhookBody.fields, "StageChange": StageChangeBody.fields,
+            "Decision": DecisionBody.fields, "Deploy": DeployBody.fields, "LegalHold": LegalHoldBody.fields, "SetAlias": AliasBody.fields,
+            "Purge": PurgeBody.fields, "RetentionPolicyInput": RetentionPolicyBody.fields, "RetentionPreviewRequest": RetentionPreviewBody.fields,
+        ]
+    }
+}

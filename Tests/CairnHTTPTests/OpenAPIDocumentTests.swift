@@ -46,9 +46,21 @@ import Testing
     @Test func everySchemaReferenceResolves() throws {
         let doc = try Self.document()
         let text = String(decoding: try OpenAPIDocument.data(), as: UTF8.self)
-        let refs = text.matches(of: /"\$ref": "#\/components\/schemas\/([A-Za-z]+)"/).map { String($0.1) }
-        #expect(!refs.isEmpty)
-        for name in Set(refs) { #expect(doc["components"]?["schemas"]?[name] != nil, "dangling $ref \(name)") }
+        let refs = text.matches(of: /"\$ref": "#\/components\/(schemas|responses|parameters)\/([A-Za-z]+)"/).map {
+            (kind: String($0.1), name: String($0.2))
+        }
+        for kind in ["schemas", "responses", "parameters"] { #expect(refs.contains { $0.kind == kind }, "no shared \(kind)") }
+        for ref in refs { #expect(doc["components"]?[ref.kind]?[ref.name] != nil, "dangling $ref \(ref.kind)/\(ref.name)") }
+    }
+
+    /// A request body's accepted fields come from one place (its CodingKeys); the document lists exactly those.
+    @Test func documentedRequestBodiesAcceptExactlyTheirFields() throws {
+        let doc = try Self.document()
+        #expect(APISurface.requestBodyFields.count >= 18)
+        for (name, fields) in APISurface.requestBodyFields {
+            let documented = Set(try Self.schema(name, in: doc)["properties"]?.object?.keys ?? [:].keys)
+            #expect(documented == fields, "\(name): documented \(documented.sorted()), accepted \(fields.sorted())")
+        }
     }
 
     @Test func servedDocumentIsTheShippedOne() async throws {

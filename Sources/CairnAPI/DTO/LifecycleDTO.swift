@@ -74,13 +74,11 @@ struct StageChangeBody: Decodable, StrictBody {
     let comment: String?
     let archiveExisting: Bool?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case comment
         case toStage = "to_stage"
         case archiveExisting = "archive_existing"
     }
-
-    static let fields: Set<String> = ["to_stage", "comment", "archive_existing"]
 
     func change() throws(CairnError) -> StageChange {
         try StageChange(toStage: try Stage(validating: toStage), comment: comment, archiveExisting: archiveExisting)
@@ -90,5 +88,5 @@ struct StageChangeBody: Decodable, StrictBody {
 struct DecisionBody: Decodable, StrictBody {
     let comment: String?
 
-    static let fields: Set<String> = ["comment"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case comment }
 }

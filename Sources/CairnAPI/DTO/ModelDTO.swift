@@ -54,7 +54,7 @@ struct CreateModelBody: Decodable, StrictBody {
     let owner: String?
     let tags: [String: String]?
 
-    static let fields: Set<String> = ["name", "description", "owner", "tags"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, owner, tags }
 }
 
 /// PATCH: absent fields stay; `"owner": null` clears the owner.
@@ -64,9 +64,7 @@ struct PatchModelBody: Decodable, StrictBody {
     let owner: String??
     let tags: [String: String]?
 
-    static let fields: Set<String> = ["name", "description", "owner", "tags"]
-
-    enum CodingKeys: String, CodingKey { case name, description, owner, tags }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, owner, tags }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -10,20 +10,23 @@ struct RetentionPolicyBody: Decodable, StrictBody {
         policy = try RetentionPolicy(from: decoder)
     }
 
-    static let fields: Set<String> = ["rules", "deployment_protection_days"]
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case rules
+        case deploymentProtectionDays = "deployment_protection_days"
+    }
 }
 
 struct RetentionPreviewBody: Decodable, StrictBody {
     let policy: RetentionPolicy?
 
-    static let fields: Set<String> = ["policy"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case policy }
     static var nestedFields: [String: Set<String>] { ["policy": RetentionPolicyBody.fields] }
 }
 
 struct PurgeBody: Decodable, StrictBody {
     let comment: String?
 
-    static let fields: Set<String> = ["comment"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case comment }
 }
 
 struct RetentionPolicyDTO: Encodable {

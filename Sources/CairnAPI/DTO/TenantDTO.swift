@@ -52,11 +52,10 @@ struct RoleBindingDTO: Codable {
 struct RoleBindingsDTO: Codable, StrictBody {
     let roleBindings: [RoleBindingDTO]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case roleBindings = "role_bindings"
     }
 
-    static let fields: Set<String> = ["role_bindings"]
 }
 
 struct CreateTenantBody: Decodable, StrictBody {
@@ -65,11 +64,10 @@ struct CreateTenantBody: Decodable, StrictBody {
     let settings: JSONObject?
     let roleBindings: [RoleBindingDTO]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case slug, settings
         case displayName = "display_name"
         case roleBindings = "role_bindings"
     }
 
-    static let fields: Set<String> = ["slug", "display_name", "settings", "role_bindings"]
 }

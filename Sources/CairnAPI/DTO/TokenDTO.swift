@@ -52,10 +52,9 @@ struct CreateTokenBody: Decodable, StrictBody {
     let role: String?
     let expiresAt: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, role
         case expiresAt = "expires_at"
     }
 
-    static let fields: Set<String> = ["name", "role", "expires_at"]
 }

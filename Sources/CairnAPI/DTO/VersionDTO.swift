@@ -100,9 +100,7 @@ struct LineageDTO: Encodable {
         datasetDigest = Nullable(l.datasetDigest)
     }
 
-    static let fields: Set<String> = ["code_repository", "code_commit", "dataset_uri", "dataset_version", "dataset_digest"]
-
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case codeRepository = "code_repository"
         case codeCommit = "code_commit"
         case datasetURI = "dataset_uri"
@@ -133,16 +131,13 @@ struct CreateVersionBody: Decodable, StrictBody {
     let environment: JSONObject?
     let tags: [String: String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case description, status, source, lineage, hyperparameters, metrics, environment, tags
         case runID = "run_id"
         case runLink = "run_link"
     }
 
-    static let fields: Set<String> = [
-        "description", "status", "source", "run_id", "run_link", "lineage", "hyperparameters", "metrics", "environment", "tags",
-    ]
-    static let nestedFields = ["lineage": LineageDTO.fields]
+    static let nestedFields = ["lineage": Set(LineageDTO.CodingKeys.allCases.map(\.stringValue))]
 }
 
 struct PatchVersionBody: Decodable, StrictBody {
@@ -152,12 +147,11 @@ struct PatchVersionBody: Decodable, StrictBody {
     let tags: [String: String]?
     let metrics: [MetricDTO]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case description, status, tags, metrics
         case statusMessage = "status_message"
     }
 
-    static let fields: Set<String> = ["description", "status", "status_message", "tags", "metrics"]
 }
 
 struct ComparisonDTO: Encodable {

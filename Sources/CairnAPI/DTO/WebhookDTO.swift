@@ -140,12 +140,11 @@ struct CreateWebhookBody: Decodable, StrictBody {
     let model: String?
     let active: Bool?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case url, description, model, active
         case eventTypes = "event_types"
     }
 
-    static let fields: Set<String> = ["url", "description", "event_types", "model", "active"]
 }
 
 /// `event_types` and `model` may be set to null (every type, every model); absent fields stay as they are.
@@ -157,13 +156,11 @@ struct PatchWebhookBody: Decodable, StrictBody {
     let active: Bool?
     let rotateSecret: Bool?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case url, description, model, active
         case eventTypes = "event_types"
         case rotateSecret = "rotate_secret"
     }
-
-    static let fields: Set<String> = ["url", "description", "event_types", "model", "active", "rotate_secret"]
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -7,13 +7,13 @@ import Logging
 
 struct AliasBody: Decodable, StrictBody {
     let version: Int
-    static let fields: Set<String> = ["version"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case version }
 }
 
 struct LegalHoldBody: Decodable, StrictBody {
     let held: Bool
     let reason: String?
-    static let fields: Set<String> = ["held", "reason"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case held, reason }
 }
 
 extension APIRoutes {

@@ -47,7 +47,7 @@ struct DeployBody: Decodable, StrictBody {
     let environment: String
     let target: String
     let comment: String?
-    static let fields: Set<String> = ["environment", "target", "comment"]
+    enum CodingKeys: String, CodingKey, CaseIterable { case environment, target, comment }
 }
 
 extension APIRoutes {

@@ -4,14 +4,16 @@ public import HTTPTypes
 public import Hummingbird
 import Logging
 
-/// A request body type whose field names are known, so unknown fields are refused instead of silently ignored.
+/// A request body type whose field names are known, so unknown fields are refused instead of silently ignored. Its
+/// `CodingKeys` are the one list of accepted fields: what decoding reads is what the check allows.
 public protocol StrictBody: Decodable {
-    static var fields: Set<String> { get }
+    associatedtype CodingKeys: CodingKey & CaseIterable
     /// Fields that are objects with known keys of their own.
     static var nestedFields: [String: Set<String>] { get }
 }
 
 extension StrictBody {
+    public static var fields: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
     public static var nestedFields: [String: Set<String>] { [:] }
 }
 
