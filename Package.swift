@@ -200,7 +200,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "CairnHTTPTests",
+            name: "CairnAPITests",
             dependencies: [
                 "CairnCore", "CairnApp", "CairnHTTPKit", "CairnAPI", "CairnServer", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs",
                 "CairnOutbound", "CairnTestSupport",

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The one error type the domain speaks. Codes follow MLflow's `error_code` strings; CairnHTTP maps each to a status.
+/// The one error type the domain speaks. Codes follow MLflow's `error_code` strings; each HTTP surface maps them to statuses in one place.
 public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable {
         public let rawValue: String
