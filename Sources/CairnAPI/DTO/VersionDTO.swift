@@ -100,13 +100,7 @@ struct LineageDTO: Encodable {
         datasetDigest = Nullable(l.datasetDigest)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case codeRepository = "code_repository"
-        case codeCommit = "code_commit"
-        case datasetURI = "dataset_uri"
-        case datasetVersion = "dataset_version"
-        case datasetDigest = "dataset_digest"
-    }
+    typealias CodingKeys = Lineage.CodingKeys
 }
 
 struct VersionListDTO: Encodable {
@@ -137,7 +131,7 @@ struct CreateVersionBody: Decodable, StrictBody {
         case runLink = "run_link"
     }
 
-    static let nestedFields = ["lineage": Set(LineageDTO.CodingKeys.allCases.map(\.stringValue))]
+    static let nestedFields = ["lineage": Set(Lineage.CodingKeys.allCases.map(\.stringValue))]
 }
 
 struct PatchVersionBody: Decodable, StrictBody {

@@ -19,7 +19,8 @@ public struct Lineage: Sendable, Equatable, Codable {
         self.datasetDigest = datasetDigest
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The field names of lineage on every surface.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case codeRepository = "code_repository"
         case codeCommit = "code_commit"
         case datasetURI = "dataset_uri"

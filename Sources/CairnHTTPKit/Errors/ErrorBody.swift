@@ -6,14 +6,9 @@ import Logging
 import NIOCore
 
 /// MLflow's error shape: `{"error_code": "...", "message": "..."}`.
-public struct ErrorBody: Codable, Sendable {
-    public let errorCode: String
-    public let message: String
-
-    public init(errorCode: String, message: String) {
-        self.errorCode = errorCode
-        self.message = message
-    }
+struct ErrorBody: Codable, Sendable {
+    let errorCode: String
+    let message: String
 
     enum CodingKeys: String, CodingKey {
         case errorCode = "error_code"
