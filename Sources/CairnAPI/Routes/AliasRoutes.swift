@@ -29,6 +29,7 @@ extension APIRoutes {
 
         add(.put, alias, access: .tenant(.contributor)) { request, context, scope in
             let name = try AliasName(try context.pathParameter("alias"))
+            try aliases.requireRole(for: name, scope)
             let body = try await JSONBody.decode(AliasBody.self, from: request, context: context)
             return try .json(VersionDTO(try await aliases.set(name, to: body.version, of: try context.pathParameter("model"), scope)))
         }

@@ -15,6 +15,7 @@ extension APIRoutes {
         }
 
         add(.post, "tenants/{tenant}/tokens", access: .tenant(.reader)) { request, context, scope in
+            try tokens.refuseTokenCallers(scope)
             let body = try await JSONBody.decode(CreateTokenBody.self, from: request, context: context)
             let role = try body.role.map { raw throws(CairnError) in try Role(validating: raw) }
             let expiresAt = try body.expiresAt.map { text throws(CairnError) in

@@ -31,7 +31,9 @@ public struct Aliases: Sendable {
         alias.requiredRole(protected: LifecyclePolicy.protectedAliases(tenant.settings))
     }
 
-    private func requireRole(for alias: AliasName, _ scope: RequestScope) throws(CairnError) {
+    /// Refuses a caller whose role does not reach the alias (checked again by `set` and `delete`); a surface calls it
+    /// first so that a protected name is refused before its body is read.
+    public func requireRole(for alias: AliasName, _ scope: RequestScope) throws(CairnError) {
         try scope.access.require(requiredRole(for: alias, in: scope.tenant))
     }
 

@@ -44,7 +44,9 @@ public struct Tokens: Sendable {
         scope.access.role == .admin ? nil : scope.actor.username
     }
 
-    private func refuseTokenCallers(_ scope: RequestScope) throws(CairnError) {
+    /// Tokens are managed with a password only (checked again by `create` and `revoke`); a surface calls it first so
+    /// that a token caller is refused before its body is read.
+    public func refuseTokenCallers(_ scope: RequestScope) throws(CairnError) {
         guard !scope.usesToken else { throw .denied("API tokens cannot create or revoke tokens; sign in with your password.") }
     }
 }
