@@ -92,10 +92,11 @@ import Testing
             if streamed.count >= stored.count, Set(receiver.received.compactMap(\.messageID)).count >= stored.count { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(streamed == stored.map(\.id), "the SSE subscriber got every committed change once, in order")
+        let log = (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
+        #expect(
+            streamed == stored.map(\.id), "the SSE subscriber got every committed change once, in order; the server said: \(log.suffix(3000))")
         #expect(Set(receiver.received.compactMap(\.messageID)) == Set(stored.map { "evt_\($0.id)" }), "the receiver got every one")
         #expect(await failures.count > 0, "the restart interrupted the writers (else this test proves nothing)")
-        let log = (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
         #expect(!log.contains("Fatal error"), "\(log.suffix(2000))")
         try? FileManager.default.removeItem(atPath: scratch)
     }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The relay: a dedicated LISTEN connection feeding the hub, against the real PostgreSQL.
@@ -140,6 +141,45 @@ import Testing
             $0.type == "model_version.updated"
         }
         #expect(received.map(\.id) == stored.map(\.id))
+    }
+
+    /// The listener's connection silenced by a proxy: it stays open and says nothing, as one the server or network
+    /// dropped without the client noticing does. The watchdog's probe goes unanswered, the relay gives the connection
+    /// up without waiting on it, and the changes committed meanwhile still arrive.
+    @Test func aListenerWhoseConnectionGoesSilentIsReplaced() async throws {
+        let tenant = try await db.makeModel("relay-silent", versions: 1)
+        let hub = EventHub()
+        let subscription = try await subscribe(hub, tenant)
+        let url = try TestEnvironment.databaseURL()
+        let proxy = try SilenceableProxy(targetPort: url.port)
+        defer { proxy.stop() }
+        let connects = Atomic<Int>(0)
+        let relay = EventRelay(
+            hub: hub, store: store,
+            connect: { [port = proxy.port] logger in
+                let configuration = PostgresConnection.Configuration(
+                    host: "127.0.0.1", port: port, username: url.username, password: url.password, database: url.database, tls: .disable)
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 43, logger: logger)
+                connects.add(1, ordering: .sequentiallyConsistent)
+                return connection
+            },
+            logger: db.logger, probeInterval: .milliseconds(200), stallTimeout: .milliseconds(800))
+        let db = self.db
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await relay.run() }
+            defer { group.cancelAll() }
+            for _ in 0..<200 where !relay.status.listening { try await Task.sleep(for: .milliseconds(10)) }
+            proxy.silenceOpenConnections()
+            for step in 0..<5 {
+                _ = try await db.registry.updateVersion(
+                    1, of: "m", try ModelVersionChanges(description: "s\(step)", status: nil, statusMessage: nil, tags: nil, metrics: nil),
+                    in: tenant, by: "test", logger: db.logger)
+            }
+            let received = try await collect(5, from: subscription, seconds: 15)
+            #expect(received.count == 5, "the changes made while the listener was silenced arrived")
+            #expect(relay.status.reconnects >= 1)
+            #expect(connects.load(ordering: .sequentiallyConsistent) >= 2, "the relay connected again")
+        }
     }
 
     /// A reader slower than the burst, with buffers far smaller than it: whatever it misses live it reads from the

@@ -9,7 +9,7 @@ import Synchronization
 /// One per replica: a dedicated connection LISTENs on `cairn_events` and the relay hands each tenant's new events,
 /// read from the outbox, to the local `EventHub`. After every (re)connect it re-reads each subscribed tenant from
 /// its cursor, so notifications lost while the connection was down cost nothing. Reconnects back off from 100 ms to
-/// 5 s. Notifications carry only '<tenant>:<id>'; the events themselves are read under row-level security.
+/// 5 s; a listener or outbox read that stops answering for `stallTimeout` counts as a lost connection. Notifications carry only '<tenant>:<id>'; the events themselves are read under row-level security.
 public final class EventRelay: Service, Sendable {
     public typealias Connector = @Sendable (Logger) async throws -> PostgresConnection
 
@@ -18,14 +18,21 @@ public final class EventRelay: Service, Sendable {
     let connect: Connector
     let logger: Logger
     let batchSize: Int
+    let probeInterval: Duration
+    let stallTimeout: Duration
     public let status = RelayStatus()
 
-    public init(hub: EventHub, store: any EventStore, connect: @escaping Connector, logger: Logger, batchSize: Int = 500) {
+    public init(
+        hub: EventHub, store: any EventStore, connect: @escaping Connector, logger: Logger, batchSize: Int = 500,
+        probeInterval: Duration = .seconds(2), stallTimeout: Duration = .seconds(5)
+    ) {
         self.hub = hub
         self.store = store
         self.connect = connect
         self.logger = logger
         self.batchSize = batchSize
+        self.probeInterval = probeInterval
+        self.stallTimeout = stallTimeout
     }
 
     /// A relay whose listener connects to `url` (the application role).
@@ -61,23 +68,51 @@ public final class EventRelay: Service, Sendable {
     }
 
     /// Connects, LISTENs, catches every subscribed tenant up, then follows notifications until the connection ends.
+    /// A watchdog asks the listening connection `SELECT 1` every `probeInterval`; no answer within `stallTimeout`
+    /// (a connection the server cut without the client noticing, seen across a PostgreSQL restart) counts as the
+    /// end of the connection, and the listener is abandoned rather than awaited, so the relay always reconnects.
     private func listenOnce() async throws {
         let connection = try await connect(logger)
-        do {
-            try await connection.listen(on: "cairn_events") { notifications in
-                self.status.set(listening: true)
-                for tenant in await self.hub.tenantsWithSubscribers { try await self.deliver(tenantID: tenant, hint: nil) }
-                for try await notification in notifications {
-                    let parts = notification.payload.split(separator: ":")
-                    guard parts.count == 2, let tenant = UUID(uuidString: String(parts[0])), let id = Int64(parts[1]) else { continue }
-                    try await self.deliver(tenantID: tenant, hint: id)
+        let (outcomes, sink) = AsyncStream.makeStream(of: (any Error)?.self)
+        let listener = Task {
+            do {
+                try await connection.listen(on: "cairn_events") { notifications in
+                    self.status.set(listening: true)
+                    for tenant in await self.hub.tenantsWithSubscribers { try await self.deliver(tenantID: tenant, hint: nil) }
+                    for try await notification in notifications {
+                        let parts = notification.payload.split(separator: ":")
+                        guard parts.count == 2, let tenant = UUID(uuidString: String(parts[0])), let id = Int64(parts[1]) else { continue }
+                        try await self.deliver(tenantID: tenant, hint: id)
+                    }
+                }
+                sink.yield(nil)
+            } catch {
+                sink.yield(error)
+            }
+        }
+        let watchdog = Task { [probeInterval, stallTimeout, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: probeInterval)
+                if Task.isCancelled { return }
+                let answered = try? await abandoning(after: stallTimeout) {
+                    _ = try await connection.query("SELECT 1", logger: logger)
+                    return true
+                }
+                if answered != true {
+                    sink.yield(Stalled(what: "the listening connection"))
+                    return
                 }
             }
-        } catch {
-            try? await connection.close()
-            throw error
         }
-        try? await connection.close()
+        defer {
+            watchdog.cancel()
+            listener.cancel()
+            Task { try? await connection.close() }
+        }
+        for await outcome in outcomes {
+            if let outcome { throw outcome }
+            return
+        }
     }
 
     /// Reads the tenant's events after the hub's cursor (or just before the notified id, for a tenant the hub has no
@@ -88,13 +123,24 @@ public final class EventRelay: Service, Sendable {
         if let known, let hint, hint <= known { return }
         guard var cursor = known ?? hint.map({ $0 - 1 }) else { return }
         while true {
-            let events = try await store.events(after: cursor, tenantID: tenantID, limit: batchSize, logger: logger)
+            let (store, batchSize, logger) = (self.store, self.batchSize, self.logger)
+            let after = cursor
+            guard
+                let events = try await abandoning(
+                    after: stallTimeout, { try await store.events(after: after, tenantID: tenantID, limit: batchSize, logger: logger) })
+            else { throw Stalled(what: "reading the outbox") }
+            try Task.checkCancellation()  // an abandoned listener publishes nothing late
             await hub.publish(events, tenantID: tenantID)
             RelayMetrics.relayed.increment(by: events.count)
             status.delivered(events.last)
             guard events.count == batchSize, let last = events.last else { return }
             cursor = last.id
         }
+    }
+
+    struct Stalled: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "\(what) did not answer within the relay's stall timeout" }
     }
 }
 
