@@ -25,6 +25,7 @@ ensure_packages() {
     pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+    [ -n "${CAIRN_NEED_WRK:-}" ] && ! command -v wrk >/dev/null 2>&1 && missing+=(wrk)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing: ${missing[*]}"
         local sudo=""
