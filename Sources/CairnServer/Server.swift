@@ -66,7 +66,7 @@ public struct Server {
         }
         self.database = database
 
-        let tenantStore = PostgresTenantStore(database: database)
+        let tenantStore = CachingTenantStore(PostgresTenantStore(database: database), ttl: configuration.accessCacheTTL, now: injected.now)
         let tokenStore = PostgresTokenStore(database: database)
         let directory = CachingDirectory(
             injected.directory ?? LDAPDirectory(configuration: configuration.ldap), ttl: configuration.directoryCacheTTL, now: injected.now)
@@ -98,6 +98,7 @@ public struct Server {
                 hub: EventHub(bufferSize: configuration.eventSubscriberBuffer), store: eventStore, url: configuration.databaseURL, logger: logger)
             services.append(relay)
         }
+        relay.accessChanges.register(tenantStore)
         let hub = relay.hub
         services += Self.jobs(configuration, database: database, artifacts: artifacts, webhooks: (webhookStore, transport), logger: logger)
         self.services = services

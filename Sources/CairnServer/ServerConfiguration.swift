@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: DatabaseURL
     public var ldap: LDAPConfiguration
     public var directoryCacheTTL: Duration
+    /// How long a replica trusts a cached tenant or role when its listener hears no change (zero: no cache).
+    public var accessCacheTTL: Duration
     public var platformAdminGroup: DistinguishedName?
     public var tokenMaxLifetime: Duration
     public var userThrottle: LoginThrottle.Policy
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable {
         databaseURL = try DatabaseURL(try settings.require("database.url"))
         ldap = try settings.ldapConfiguration()
         directoryCacheTTL = .seconds(try settings.int("ldap.cache_ttl_seconds"))
+        accessCacheTTL = .seconds(try settings.int("auth.access_cache_ttl_seconds"))
         platformAdminGroup = settings.string("auth.platform_admin_group").map(DistinguishedName.init)
         tokenMaxLifetime = .seconds(try settings.int("auth.token_max_days") * 86_400)
         userThrottle = .init(freeFailures: try settings.int("auth.login_failures_per_user"), baseDelay: .seconds(1), maxDelay: .seconds(60))

@@ -59,7 +59,10 @@ struct APIHarness {
         artifactLimits: ArtifactLimits = ArtifactLimits(),
         outbound: OutboundPolicy = OutboundPolicy(),
         heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60), maxStreamsPerCaller: Int = 16,
-        now: @escaping @Sendable () -> Date = Date.init
+        accessCacheTTL: Duration = .seconds(5),
+        now: @escaping @Sendable () -> Date = Date.init,
+        // In place of the process's shared relay (whose listener is up for the whole run).
+        relay: EventRelay? = nil
     ) async throws -> APIHarness {
         let db = try await TestDatabase.shared()
         var settings = try Settings(file: nil)
@@ -74,6 +77,7 @@ struct APIHarness {
         configuration.eventHeartbeat = heartbeat
         configuration.eventAccessRecheck = accessRecheck
         configuration.maxStreamsPerCaller = maxStreamsPerCaller
+        configuration.accessCacheTTL = accessCacheTTL
         configuration.artifactSweepInterval = nil
         configuration.outboxMaintenance = nil
         configuration.webhookDispatcher = nil
@@ -82,7 +86,7 @@ struct APIHarness {
         logger.logLevel = .warning
         let injected = Server.Injected(
             database: db.database, directory: try ldap.map(LDAPDirectory.init(configuration:)), blobs: try TestBlobs.shared(),
-            relay: try TestEvents.shared(db), now: now)
+            relay: try relay ?? TestEvents.shared(db), now: now)
         return APIHarness(db: db, server: try Server(configuration, injected: injected, logger: logger))
     }
 

@@ -20,7 +20,7 @@ public struct Database: Sendable {
     ) async throws -> Result {
         try await measured(logger: logger) {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT set_config('app.tenant_id', \(tenantID.uuidString), true)", logger: logger)
+                _ = try await connection.execute(SetTenant(tenantID: tenantID), logger: logger)
                 return try await body(connection)
             }
         }
@@ -71,4 +71,19 @@ public struct Database: Sendable {
             return error
         }
     }
+}
+
+/// The tenant for row-level security, for the rest of the transaction only (`is_local`), prepared once per connection.
+struct SetTenant: PostgresPreparedStatement {
+    static let sql = "SELECT set_config('app.tenant_id', $1, true)"
+    typealias Row = String
+    let tenantID: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(tenantID.uuidString)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
 }

@@ -9,7 +9,9 @@ import Synchronization
 /// One per replica: a dedicated connection LISTENs on `cairn_events` and the relay hands each tenant's new events,
 /// read from the outbox, to the local `EventHub`. After every (re)connect it re-reads each subscribed tenant from
 /// its cursor, so notifications lost while the connection was down cost nothing. Reconnects back off from 100 ms to
-/// 5 s; a listener or outbox read that stops answering for `stallTimeout` counts as a lost connection. Notifications carry only '<tenant>:<id>'; the events themselves are read under row-level security.
+/// 5 s; a listener or outbox read that stops answering for `stallTimeout` counts as a lost connection. Notifications
+/// carry only '<tenant>:<id>' (the events themselves are read under row-level security), or 'access:<tenant>' when a
+/// tenant or its role bindings changed, which `accessChanges` passes to the replica's access caches.
 public final class EventRelay: Service, Sendable {
     public typealias Connector = @Sendable (Logger) async throws -> PostgresConnection
 
@@ -21,6 +23,8 @@ public final class EventRelay: Service, Sendable {
     let probeInterval: Duration
     let stallTimeout: Duration
     public let status = RelayStatus()
+    /// Where the listener reports changes of tenants and their role bindings, for the replica's access caches.
+    public let accessChanges = AccessChanges()
 
     public init(
         hub: EventHub, store: any EventStore, connect: @escaping Connector, logger: Logger, batchSize: Int = 500,
@@ -78,8 +82,16 @@ public final class EventRelay: Service, Sendable {
             do {
                 try await connection.listen(on: "cairn_events") { notifications in
                     self.status.set(listening: true)
+                    // Whatever changed while no one listened went unheard: cached access is dropped, events re-read.
+                    self.accessChanges.anythingMayHaveChanged()
                     for tenant in await self.hub.tenantsWithSubscribers { try await self.deliver(tenantID: tenant, hint: nil) }
                     for try await notification in notifications {
+                        if notification.payload.hasPrefix("access:") {
+                            if let tenant = UUID(uuidString: String(notification.payload.dropFirst(7))) {
+                                self.accessChanges.tenantChanged(tenant)
+                            }
+                            continue
+                        }
                         let parts = notification.payload.split(separator: ":")
                         guard parts.count == 2, let tenant = UUID(uuidString: String(parts[0])), let id = Int64(parts[1]) else { continue }
                         try await self.deliver(tenantID: tenant, hint: id)

@@ -65,23 +65,21 @@ extension PostgresRegistryStore {
         try await versions([version], of: modelName, in: tenant, logger: logger)[0]
     }
 
+    /// One statement, prepared: the versions by the model's name; only when one is missing is the model looked up,
+    /// to say which of the two is not there.
     public func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion] {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let model = try await Self.model(named: modelName, on: connection, logger: logger)
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.versionColumns) FROM \(unescaped: Self.versionSource)
-                WHERE v.model_id = \(model.id) AND v.version = ANY(\(versions))
-                """, logger: logger)
             var found: [Int: ModelVersion] = [:]
-            for try await row in rows {
-                let version = try Self.version(from: row.makeRandomAccess())
+            for try await version in try await connection.execute(
+                VersionsByModelName(name: ModelName.lookupForm(modelName), versions: versions), logger: logger)
+            {
                 found[version.version] = version
             }
-            return try versions.map { number throws(CairnError) in
-                guard let version = found[number] else { throw .notFound("Version \(number) of model '\(model.name)' not found.") }
-                return version
+            if let missing = versions.first(where: { found[$0] == nil }) {
+                let model = try await Self.model(named: modelName, on: connection, logger: logger)
+                throw CairnError.notFound("Version \(missing) of model '\(model.name)' not found.")
             }
+            return versions.compactMap { found[$0] }
         }
     }
 
@@ -245,4 +243,24 @@ extension PostgresRegistryStore {
             "SELECT EXISTS (SELECT 1 FROM cairn.version_files WHERE model_id = \(modelID) AND version = \(version))", logger: logger
         ).decode(Bool.self).first { _ in true } ?? false
     }
+}
+
+/// The hot read: versions of a model named by its look-up form.
+struct VersionsByModelName: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
+        WHERE m.name = $1 AND v.version = ANY($2)
+        """
+    typealias Row = ModelVersion
+    let name: String
+    let versions: [Int]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(name)
+        bindings.append(versions)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
 }

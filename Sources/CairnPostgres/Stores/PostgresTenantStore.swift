@@ -87,8 +87,19 @@ public struct PostgresTenantStore: TenantStore {
         }
     }
 
+    /// The highest role the caller's groups are bound to, looked up by those groups (the bindings' primary key).
     public func role(groups: Set<DistinguishedName>, tenantID: UUID, logger: Logger) async throws -> Role? {
-        try await roleBindings(tenantID: tenantID, logger: logger).role(for: groups)
+        let groupList = groups.map(\.normalized)
+        guard !groupList.isEmpty else { return nil }
+        return try await database.withTenant(tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT role FROM cairn.role_bindings WHERE group_dn = ANY(\(groupList))
+                ORDER BY array_position(ARRAY['reader', 'contributor', 'approver', 'admin'], role) DESC LIMIT 1
+                """, logger: logger)
+            for try await role in rows.decode(String.self) { return try Role(validating: role) }
+            return nil
+        }
     }
 
     public func roleBindings(tenantID: UUID, logger: Logger) async throws -> [RoleBinding] {
