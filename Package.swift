@@ -134,6 +134,8 @@ let package = Package(
                 "CairnCore", "CairnApp", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnHTTPKit", "CairnAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -60,7 +60,9 @@ public struct Server {
         if let shared = injected.database {
             database = shared
         } else {
-            let client = PostgresClient(configuration: configuration.databaseURL.configuration, backgroundLogger: logger)
+            var pool = configuration.databaseURL.configuration
+            pool.options.maximumConnections = configuration.databaseMaxConnections
+            let client = PostgresClient(configuration: pool, backgroundLogger: logger)
             services.append(client)
             database = Database(client: client)
         }

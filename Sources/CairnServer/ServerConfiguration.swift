@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var databaseURL: DatabaseURL
+    /// The pool's ceiling of connections to PostgreSQL.
+    public var databaseMaxConnections: Int
     public var ldap: LDAPConfiguration
     public var directoryCacheTTL: Duration
     /// How long a replica trusts a cached tenant or role when its listener hears no change (zero: no cache).
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable {
         host = try settings.require("http.host")
         port = try settings.int("http.port")
         databaseURL = try DatabaseURL(try settings.require("database.url"))
+        databaseMaxConnections = try settings.databaseMaxConnections
         ldap = try settings.ldapConfiguration()
         directoryCacheTTL = .seconds(try settings.int("ldap.cache_ttl_seconds"))
         accessCacheTTL = .seconds(try settings.int("auth.access_cache_ttl_seconds"))

@@ -11,6 +11,23 @@ struct Cairn: AsyncParsableCommand {
             then CAIRN_* environment variables, then flags.
             """,
         subcommands: [Serve.self, Migrate.self, AuditCommand.self, ArtifactsCommand.self, EventsCommand.self, RetentionCommand.self])
+
+    /// As ArgumentParser's, except that `serve` first sets the process's threading up, on the main thread and before
+    /// anything has started NIO's event loops (see `ProcessRuntime`).
+    @MainActor
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if let serve = command as? Serve { try serve.installRuntime() }
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct GlobalOptions: ParsableArguments {

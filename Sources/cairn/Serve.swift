@@ -20,14 +20,30 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (http.port, CAIRN_HTTP_PORT).")
     var port: Int?
 
+    @MainActor
+    func installRuntime() throws {
+        let settings = try self.settings()
+        try ProcessRuntime(settings).install(logger: logger(settings))
+    }
+
     func run() async throws {
-        var settings = try global.settings()
-        settings.override("http.host", host)
-        settings.override("http.port", port.map(String.init))
-        var logger = Logger(label: "cairn")
-        logger.logLevel = settings.logLevel
+        let settings = try self.settings()
+        let logger = logger(settings)
         logger.info("starting", metadata: ["cairn.settings": "\(settings.redacted)"])
         let server = try Server(try ServerConfiguration(settings), logger: logger)
         try await server.application().runService()
+    }
+
+    private func settings() throws -> Settings {
+        var settings = try global.settings()
+        settings.override("http.host", host)
+        settings.override("http.port", port.map(String.init))
+        return settings
+    }
+
+    private func logger(_ settings: Settings) -> Logger {
+        var logger = Logger(label: "cairn")
+        logger.logLevel = settings.logLevel
+        return logger
     }
 }

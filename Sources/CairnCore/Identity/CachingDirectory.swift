@@ -1,15 +1,24 @@
 import Crypto
 public import Foundation
 public import Logging
+import Synchronization
 
 /// Remembers successful directory answers for at most `ttl`, so a request does not cost three LDAP round trips,
 /// while a person removed from a group loses the role within `ttl`. Passwords are never kept: a cached login holds
 /// an HMAC of the password under a key that lives only in this process. Failures are never cached.
-public actor CachingDirectory: Directory {
+///
+/// A `Mutex` rather than an actor: a hit is a dictionary read on the request's own thread, with no hop; the
+/// directory call on a miss runs outside the lock.
+public final class CachingDirectory: Directory {
     private struct Entry {
         let principal: Principal
         let verifier: Data?
         let expires: Date
+    }
+
+    private struct State {
+        var logins: [LoginName: Entry] = [:]
+        var lookups: [LoginName: Entry] = [:]
     }
 
     private let base: any Directory
@@ -17,8 +26,7 @@ public actor CachingDirectory: Directory {
     private let now: @Sendable () -> Date
     private let maxEntries: Int
     private let key = SymmetricKey(size: .bits256)
-    private var logins: [LoginName: Entry] = [:]
-    private var lookups: [LoginName: Entry] = [:]
+    private let state = Mutex(State())
 
     public init(_ base: any Directory, ttl: Duration, maxEntries: Int = 50_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.base = base
@@ -31,27 +39,43 @@ public actor CachingDirectory: Directory {
         let credentials = try credentials.validated()
         let verifier = Data(HMAC<SHA256>.authenticationCode(for: Data(credentials.password.utf8), using: key))
         let name = LoginName(credentials.username)
-        if let entry = logins[name], entry.expires > now(), entry.verifier == verifier {
+        let now = now()
+        if let hit = state.withLock({ state -> Principal? in
+            guard let entry = state.logins[name], entry.expires > now, entry.verifier == verifier else { return nil }
             return entry.principal
+        }) {
+            return hit
         }
         do {
             let principal = try await base.authenticate(credentials, logger: logger)
-            let entry = Entry(principal: principal, verifier: verifier, expires: now().addingTimeInterval(ttl))
-            logins[name] = entry
-            lookups[LoginName(principal.username)] = Entry(principal: principal, verifier: nil, expires: entry.expires)
-            if logins.count > maxEntries || lookups.count > maxEntries { evict() }
+            let expires = self.now().addingTimeInterval(ttl)
+            state.withLock { state in
+                state.logins[name] = Entry(principal: principal, verifier: verifier, expires: expires)
+                state.lookups[LoginName(principal.username)] = Entry(principal: principal, verifier: nil, expires: expires)
+                evictIfFull(&state)
+            }
             return principal
         } catch {
-            logins[name] = nil
+            state.withLock { _ = $0.logins.removeValue(forKey: name) }
             throw error
         }
     }
 
     public func lookup(username: String, logger: Logger) async throws -> Principal {
-        if let entry = lookups[LoginName(username)], entry.expires > now() { return entry.principal }
+        let name = LoginName(username)
+        let now = now()
+        if let hit = state.withLock({ state -> Principal? in
+            guard let entry = state.lookups[name], entry.expires > now else { return nil }
+            return entry.principal
+        }) {
+            return hit
+        }
         let principal = try await base.lookup(username: username, logger: logger)
-        lookups[LoginName(username)] = Entry(principal: principal, verifier: nil, expires: now().addingTimeInterval(ttl))
-        if lookups.count > maxEntries { evict() }
+        let expires = self.now().addingTimeInterval(ttl)
+        state.withLock { state in
+            state.lookups[name] = Entry(principal: principal, verifier: nil, expires: expires)
+            evictIfFull(&state)
+        }
         return principal
     }
 
@@ -61,13 +85,14 @@ public actor CachingDirectory: Directory {
 
     /// Expired entries go first; if the maps are still over the bound (a burst of distinct names within one TTL),
     /// arbitrary entries go too: a cache miss only costs a directory call.
-    private func evict() {
+    private func evictIfFull(_ state: inout State) {
+        guard state.logins.count > maxEntries || state.lookups.count > maxEntries else { return }
         let now = now()
-        logins = logins.filter { $0.value.expires > now }
-        lookups = lookups.filter { $0.value.expires > now }
-        while logins.count > maxEntries, let victim = logins.keys.first { logins[victim] = nil }
-        while lookups.count > maxEntries, let victim = lookups.keys.first { lookups[victim] = nil }
+        state.logins = state.logins.filter { $0.value.expires > now }
+        state.lookups = state.lookups.filter { $0.value.expires > now }
+        while state.logins.count > maxEntries, let victim = state.logins.keys.first { state.logins[victim] = nil }
+        while state.lookups.count > maxEntries, let victim = state.lookups.keys.first { state.lookups[victim] = nil }
     }
 
-    public var entryCount: Int { logins.count + lookups.count }
+    public var entryCount: Int { state.withLock { $0.logins.count + $0.lookups.count } }
 }

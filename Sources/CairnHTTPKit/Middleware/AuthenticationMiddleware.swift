@@ -44,19 +44,19 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     private func basic(_ header: String, context: Context) async throws -> Principal {
         let credentials = try Self.basicCredentials(header)
-        try await throttles.admit(username: credentials.username, address: context.clientAddress)
+        try throttles.admit(username: credentials.username, address: context.clientAddress)
         do {
             let principal = try await directory.authenticate(credentials, logger: context.logger)
-            await throttles.succeeded(username: credentials.username)
+            throttles.succeeded(username: credentials.username)
             return principal
         } catch let error as CairnError where error.code == .unauthenticated {
-            await throttles.failed(username: credentials.username, address: context.clientAddress)
+            throttles.failed(username: credentials.username, address: context.clientAddress)
             throw error
         }
     }
 
     private func bearer(_ token: String, context: Context) async throws -> (Principal, Tenant) {
-        try await throttles.admit(username: nil, address: context.clientAddress)
+        try throttles.admit(username: nil, address: context.clientAddress)
         do {
             let credential = try TokenCredential(parsing: token)
             guard let tenant = try await tenants.tenant(slug: credential.tenant, logger: context.logger),
@@ -69,7 +69,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             let owner = try await directory.lookup(username: stored.owner, logger: context.logger)
             return (owner.with(token: TokenGrant(tokenID: stored.id, tenantID: tenant.id, role: stored.role)), tenant)
         } catch let error as CairnError where error.code == .unauthenticated {
-            await throttles.failed(username: nil, address: context.clientAddress)
+            throttles.failed(username: nil, address: context.clientAddress)
             throw error
         }
     }

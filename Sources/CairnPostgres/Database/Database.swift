@@ -26,6 +26,17 @@ public struct Database: Sendable {
         }
     }
 
+    /// One statement that scopes itself to its tenant (a `cairn.tenant_*` function, which sets `app.tenant_id` with
+    /// `is_local` inside the statement's own implicit transaction): one round trip, no BEGIN and COMMIT.
+    func scopedRead<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        try await measured(logger: logger) {
+            var rows: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
     /// A transaction with no tenant set: only global tables (tenants) are visible.
     public func withoutTenant<Result: Sendable>(
         logger: Logger,

@@ -65,22 +65,19 @@ extension PostgresRegistryStore {
         try await versions([version], of: modelName, in: tenant, logger: logger)[0]
     }
 
-    /// One statement, prepared: the versions by the model's name; only when one is missing is the model looked up,
-    /// to say which of the two is not there.
+    /// One prepared statement in one round trip (`cairn.tenant_versions` scopes itself to the tenant); only when a
+    /// version is missing is the model looked up, to say which of the two is not there.
     public func versions(_ versions: [Int], of modelName: String, in tenant: Tenant, logger: Logger) async throws -> [ModelVersion] {
-        try await database.withTenant(tenant.id, logger: logger) { connection in
-            var found: [Int: ModelVersion] = [:]
-            for try await version in try await connection.execute(
-                VersionsByModelName(name: ModelName.lookupForm(modelName), versions: versions), logger: logger)
-            {
-                found[version.version] = version
+        let rows = try await database.scopedRead(
+            TenantVersions(tenantID: tenant.id, name: ModelName.lookupForm(modelName), versions: versions), logger: logger)
+        let found = Dictionary(rows.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        if let missing = versions.first(where: { found[$0] == nil }) {
+            let model = try await database.withTenant(tenant.id, logger: logger) { connection in
+                try await Self.model(named: modelName, on: connection, logger: logger)
             }
-            if let missing = versions.first(where: { found[$0] == nil }) {
-                let model = try await Self.model(named: modelName, on: connection, logger: logger)
-                throw CairnError.notFound("Version \(missing) of model '\(model.name)' not found.")
-            }
-            return versions.compactMap { found[$0] }
+            throw CairnError.notFound("Version \(missing) of model '\(model.name)' not found.")
         }
+        return versions.compactMap { found[$0] }
     }
 
     public func updateVersion(
@@ -245,18 +242,17 @@ extension PostgresRegistryStore {
     }
 }
 
-/// The hot read: versions of a model named by its look-up form.
-struct VersionsByModelName: PostgresPreparedStatement {
-    static let sql = """
-        SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
-        WHERE m.name = $1 AND v.version = ANY($2)
-        """
+/// The hot read: versions of a model named by its look-up form, in one statement that sets the tenant itself.
+struct TenantVersions: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM cairn.tenant_versions($1, $2, $3)"
     typealias Row = ModelVersion
+    let tenantID: UUID
     let name: String
     let versions: [Int]
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings()
+        bindings.append(tenantID)
         bindings.append(name)
         bindings.append(versions)
         return bindings
