@@ -169,3 +169,105 @@ struct ComparisonDTO: Encodable {
         lineage = comparison.lineage.map { Row(key: $0.key, values: $0.values, differs: $0.differs) }
     }
 }
+
+extension VersionDTO: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key(CodingKeys.aliases.stringValue)
+        json.strings(aliases)
+        json.key(CodingKeys.createdAt.stringValue)
+        json.string(createdAt)
+        json.key(CodingKeys.createdBy.stringValue)
+        json.string(createdBy)
+        json.key(CodingKeys.description.stringValue)
+        json.string(description)
+        json.key(CodingKeys.environment.stringValue)
+        json.object(environment)
+        json.key(CodingKeys.filesDigest.stringValue)
+        json.string(filesDigest.value)
+        json.key(CodingKeys.hyperparameters.stringValue)
+        json.object(hyperparameters)
+        json.key(CodingKeys.legalHold.stringValue)
+        json.bool(legalHold)
+        json.key(CodingKeys.lineage.stringValue)
+        lineage.write(to: &json)
+        json.key(CodingKeys.metrics.stringValue)
+        json.beginArray()
+        for metric in metrics { metric.write(to: &json) }
+        json.endArray()
+        json.key(CodingKeys.model.stringValue)
+        json.string(model)
+        json.key(CodingKeys.purgedAt.stringValue)
+        json.string(purgedAt.value)
+        json.key(CodingKeys.purgedBy.stringValue)
+        json.string(purgedBy.value)
+        json.key(CodingKeys.runID.stringValue)
+        json.string(runID.value)
+        json.key(CodingKeys.runLink.stringValue)
+        json.string(runLink.value)
+        json.key(CodingKeys.source.stringValue)
+        json.string(source.value)
+        json.key(CodingKeys.stage.stringValue)
+        json.string(stage)
+        json.key(CodingKeys.status.stringValue)
+        json.string(status)
+        json.key(CodingKeys.statusMessage.stringValue)
+        json.string(statusMessage.value)
+        json.key(CodingKeys.tags.stringValue)
+        json.object(tags)
+        json.key(CodingKeys.updatedAt.stringValue)
+        json.string(updatedAt)
+        json.key(CodingKeys.updatedBy.stringValue)
+        json.string(updatedBy)
+        json.key(CodingKeys.version.stringValue)
+        json.int(version)
+        json.endObject()
+    }
+}
+
+extension LineageDTO: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key(CodingKeys.codeCommit.stringValue)
+        json.string(codeCommit.value)
+        json.key(CodingKeys.codeRepository.stringValue)
+        json.string(codeRepository.value)
+        json.key(CodingKeys.datasetDigest.stringValue)
+        json.string(datasetDigest.value)
+        json.key(CodingKeys.datasetURI.stringValue)
+        json.string(datasetURI.value)
+        json.key(CodingKeys.datasetVersion.stringValue)
+        json.string(datasetVersion.value)
+        json.endObject()
+    }
+}
+
+extension MetricDTO: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        if let dataset {
+            json.key("dataset")
+            json.string(dataset)
+        }
+        json.key("key")
+        json.string(key)
+        json.key("value")
+        json.double(value)
+        json.endObject()
+    }
+}
+
+extension VersionListDTO: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key(CodingKeys.modelVersions.stringValue)
+        json.beginArray()
+        for version in modelVersions { version.write(to: &json) }
+        json.endArray()
+        if let nextPageToken {
+            json.key(CodingKeys.nextPageToken.stringValue)
+            json.string(nextPageToken)
+        }
+        json.endObject()
+    }
+}

@@ -62,6 +62,15 @@ extension Response {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
+    /// The same bytes as the `Encodable` overload, written directly (see `JSONWritable`).
+    public static func json(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) throws -> Response {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
+    }
+
     public static let noContent = Response(status: .noContent)
 }
 

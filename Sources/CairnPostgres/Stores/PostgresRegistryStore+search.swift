@@ -11,9 +11,11 @@ extension PostgresRegistryStore {
         }
         return try await database.withTenant(tenant.id, logger: logger) { connection in
             var sql = SearchSQL()
+            // The model by name in the same statement, as a scalar subquery so the plan walks that model's versions in
+            // index order; only an empty page asks whether the model exists at all.
             if let name = query.modelName {
-                let model = try await Self.model(named: name, on: connection, logger: logger)
-                sql.conditions.append("v.model_id = \(try sql.bind(model.id))")
+                sql.conditions.append(
+                    "v.model_id = (SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(ModelName.lookupForm(name))))")
             }
             for clause in query.filter.clauses { try sql.add(clause) }
             let (cursor, order) = try sql.keyset(query.order, after: position)
@@ -30,6 +32,7 @@ extension PostgresRegistryStore {
                 versions.append(try Self.version(from: access))
                 positions.append([try access.value("cursor_0"), try access.value("cursor_1"), try access.value("cursor_2")])
             }
+            if versions.isEmpty, let name = query.modelName { _ = try await Self.model(named: name, on: connection, logger: logger) }
             guard versions.count > query.maxResults else { return VersionPage(versions: versions, nextPageToken: nil) }
             versions.removeLast()
             let token = PageToken(position: positions[versions.count - 1]).encode(fingerprint: fingerprint)

@@ -4,18 +4,21 @@ public import Logging
 import PostgresNIO
 
 extension PostgresRegistryStore {
+    /// Metrics come as one flat text[] of (dataset, key, value) triples and tags as (key, value) pairs, decoded in
+    /// binary: no jsonb text through a JSON decoder per row. `cairn.tenant_versions` (sql/0014) returns the same.
     static let versionColumns = """
         v.model_id, m.name AS model_name, v.version, v.status, v.status_message, v.stage, v.description,
         v.source, v.run_id, v.run_link, v.code_repository, v.code_commit, v.dataset_uri, v.dataset_version, v.dataset_digest,
         v.hyperparameters::text AS hyperparameters, v.environment::text AS environment,
         v.created_at, v.created_by, v.updated_at, v.updated_by, v.legal_hold, v.files_digest, v.purged_at, v.purged_by,
-        COALESCE((SELECT jsonb_agg(jsonb_build_object('dataset', x.dataset, 'key', x.key, 'value', x.value) ORDER BY x.dataset, x.key)
-                  FROM cairn.version_metrics x
-                  WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '[]')::text AS metrics,
-        COALESCE((SELECT jsonb_object_agg(t.key, t.value) FROM cairn.model_version_tags t
-                  WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id AND t.version = v.version), '{}')::text AS tags,
-        COALESCE((SELECT jsonb_agg(a.alias ORDER BY a.alias) FROM cairn.model_aliases a
-                  WHERE a.tenant_id = v.tenant_id AND a.model_id = v.model_id AND a.version = v.version), '[]')::text AS aliases
+        COALESCE((SELECT array_agg(e ORDER BY x.dataset, x.key, n) FROM cairn.version_metrics x,
+                         unnest(ARRAY[x.dataset, x.key, x.value::text]) WITH ORDINALITY AS u(e, n)
+                  WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '{}') AS metrics,
+        COALESCE((SELECT array_agg(e ORDER BY t.key, n) FROM cairn.model_version_tags t,
+                         unnest(ARRAY[t.key, t.value]) WITH ORDINALITY AS u(e, n)
+                  WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id AND t.version = v.version), '{}') AS tags,
+        ARRAY(SELECT a.alias FROM cairn.model_aliases a
+              WHERE a.tenant_id = v.tenant_id AND a.model_id = v.model_id AND a.version = v.version ORDER BY a.alias) AS aliases
         """
 
     static let versionSource = """
@@ -50,7 +53,7 @@ extension PostgresRegistryStore {
                     \(lineage.codeRepository), \(lineage.codeCommit), \(lineage.datasetURI), \(lineage.datasetVersion), \(lineage.datasetDigest),
                     \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor.username), \(actor.username))
                 """, logger: logger)
-            try await Self.replaceVersionTags(version.tags, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
+            try await Self.insertVersionTags(version.tags, modelID: modelID, version: number, tenantID: tenant.id, on: connection, logger: logger)
             try await Self.recordMetrics(
                 version.metrics, modelID: modelID, version: number, stage: .none, tenantID: tenant.id, by: actor, on: connection, logger: logger)
             let created = try await Self.version(number, modelID: modelID, on: connection, logger: logger)
@@ -170,8 +173,8 @@ extension PostgresRegistryStore {
                 codeRepository: try row.value("code_repository"), codeCommit: try row.value("code_commit"),
                 datasetURI: try row.value("dataset_uri"), datasetVersion: try row.value("dataset_version"),
                 datasetDigest: try row.value("dataset_digest")),
-            hyperparameters: try row.json("hyperparameters"), metrics: try row.json("metrics"),
-            environment: try row.json("environment"), tags: try row.json("tags"), aliases: try row.json("aliases"),
+            hyperparameters: try row.jsonObject("hyperparameters"), metrics: try row.metrics("metrics"),
+            environment: try row.jsonObject("environment"), tags: try row.pairs("tags"), aliases: try row.value("aliases"),
             createdAt: try row.value("created_at"), createdBy: try row.value("created_by"),
             updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"), legalHold: try row.value("legal_hold"),
             filesDigest: (try row.value("files_digest", as: String?.self)).flatMap { BlobDigest(hex: $0) },
@@ -181,9 +184,16 @@ extension PostgresRegistryStore {
     private static func replaceVersionTags(
         _ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
     ) async throws {
+        try await connection.query("DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version)", logger: logger)
+        try await insertVersionTags(tags, modelID: modelID, version: version, tenantID: tenantID, on: connection, logger: logger)
+    }
+
+    private static func insertVersionTags(
+        _ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !tags.isEmpty else { return }
         let keys = Array(tags.keys)
         let values = keys.map { tags[$0] ?? "" }
-        try await connection.query("DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version)", logger: logger)
         try await connection.query(
             """
             INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
