@@ -91,12 +91,19 @@ public struct EventFilter: Sendable, Equatable {
     public init(types: [String]? = nil, model: String? = nil) throws(CairnError) {
         if let types {
             guard types.count <= 50 else { throw .invalid("At most 50 event types.") }
-            for type in types where (try? /^[a-z_]+\.([a-z_]+|\*)$/.wholeMatch(in: type)) == nil {
+            for type in types where !Self.isEventType(type) {
                 throw .invalid("'\(type.prefix(80))' is not an event type (like model_version.stage_changed or model_version.*).")
             }
         }
         self.types = types
         self.model = model
+    }
+
+    /// ^[a-z_]+\.([a-z_]+|\*)$
+    static func isEventType(_ type: String) -> Bool {
+        let parts = type.split(separator: ".", omittingEmptySubsequences: false)
+        let word = { (part: Substring) in !part.isEmpty && part.utf8.allSatisfy { ASCIIShape.isLower($0) || $0 == UInt8(ascii: "_") } }
+        return parts.count == 2 && word(parts[0]) && (parts[1] == "*" || word(parts[1]))
     }
 
     public func matches(_ event: RegistryEvent) -> Bool {

@@ -3,10 +3,14 @@ public struct AliasName: Hashable, Sendable, CustomStringConvertible {
     public let value: String
 
     public init(_ raw: String) throws(CairnError) {
-        guard (try? /^[A-Za-z_][A-Za-z0-9_-]{0,254}$/.wholeMatch(in: raw)) != nil else {
+        let letter = { (byte: UInt8) in ASCIIShape.isLower(byte) || ASCIIShape.isUpper(byte) || byte == UInt8(ascii: "_") }
+        guard ASCIIShape.matches(raw, count: 1...255, first: letter, rest: { letter($0) || ASCIIShape.isDigit($0) || $0 == UInt8(ascii: "-") })
+        else {
             throw .invalid("An alias is 1 to 255 letters, digits, '_' or '-', starting with a letter or '_'.")
         }
-        guard raw.lowercased() != "latest", (try? /^[vV][0-9]+$/.wholeMatch(in: raw)) == nil else {
+        let versionLike = ASCIIShape.matches(
+            raw, count: 2...255, first: { $0 == UInt8(ascii: "v") || $0 == UInt8(ascii: "V") }, rest: ASCIIShape.isDigit)
+        guard raw.lowercased() != "latest", !versionLike else {
             throw .invalid("'\(raw)' is reserved (MLflow resolves 'latest' and 'v<N>' itself).")
         }
         value = raw

@@ -36,7 +36,10 @@ public struct NewDeployment: Sendable {
     public let comment: String
 
     public init(environment: String, target: String, comment: String?) throws(CairnError) {
-        guard (try? /^[a-z0-9][a-z0-9_-]{0,62}$/.wholeMatch(in: environment)) != nil else {
+        let shape = ASCIIShape.matches(
+            environment, count: 1...63, first: ASCIIShape.isLowerOrDigit,
+            rest: { ASCIIShape.isLowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        guard shape else {
             throw .invalid("'environment' is 1 to 63 lower-case letters, digits, '-' or '_' (e.g. prod, staging, eu-prod).")
         }
         let target = String(target.trimmingWhitespace())

@@ -39,7 +39,9 @@ public struct ModelCard: Sendable, Equatable {
     public var json: JSONObject { values.mapValues(JSONValue.string) }
 
     static func date(_ text: String) -> Date? {
-        guard (try? /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.wholeMatch(in: text)) != nil else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes.indices.allSatisfy({ [4, 7].contains($0) ? bytes[$0] == UInt8(ascii: "-") : ASCIIShape.isDigit(bytes[$0]) })
+        else { return nil }
         return try? Date.ISO8601FormatStyle().year().month().day().parse(text)
     }
 }

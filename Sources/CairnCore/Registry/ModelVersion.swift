@@ -33,7 +33,7 @@ public struct Lineage: Sendable, Equatable, Codable {
         copy.codeRepository = try codeRepository.map { v throws(CairnError) in try Limits.text(v, field: "lineage.code_repository", max: 4096) }
         if let commit = codeCommit {
             let lower = commit.lowercased()
-            guard (try? /^[0-9a-f]{7,64}$/.wholeMatch(in: lower)) != nil else {
+            guard ASCIIShape.matches(lower, count: 7...64, first: ASCIIShape.isLowerHex, rest: ASCIIShape.isLowerHex) else {
                 throw .invalid("'lineage.code_commit' must be a hexadecimal commit id of 7 to 64 characters.")
             }
             copy.codeCommit = lower

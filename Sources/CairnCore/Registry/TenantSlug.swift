@@ -5,8 +5,11 @@ public struct TenantSlug: Hashable, Sendable, CustomStringConvertible, Codable {
     public let value: String
 
     public init(_ raw: String) throws(CairnError) {
-        let shape = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
-        guard raw.utf8.count <= 63, (try? shape.wholeMatch(in: raw)) != nil else {
+        // ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$
+        let shape = ASCIIShape.matches(
+            raw, count: 1...63, first: ASCIIShape.isLowerOrDigit, rest: { ASCIIShape.isLowerOrDigit($0) || $0 == UInt8(ascii: "-") },
+            last: ASCIIShape.isLowerOrDigit)
+        guard shape else {
             throw .invalid(
                 "Invalid tenant slug '\(raw.prefix(80))': use 1 to 63 lower-case letters, digits and '-', not starting or ending with '-'.")
         }
