@@ -49,7 +49,7 @@ import Testing
         #expect(try await db.registry.version(1, of: "Shared", in: a, logger: db.logger).description == "a's")
         #expect(try await db.registry.version(1, of: "Shared", in: b, logger: db.logger).description == "b's")
         let rows = try await db.client.query(
-            "SELECT description FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1]::bigint[])", logger: db.logger
+            "SELECT description FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1])", logger: db.logger
         ).decode(String.self).reduce(into: [String]()) { $0.append($1) }
         #expect(rows == ["a's"])
         let nobody = Tenant(id: UUID(), slug: try TenantSlug("nobody"), displayName: "Nobody", settings: [:], createdAt: Date(), createdBy: "test")
@@ -61,7 +61,7 @@ import Testing
         let a = try await seed(db, "leak-a", description: "a's")
         let (setting, visible) = try await db.client.withConnection { connection in
             let read = try await connection.query(
-                "SELECT count(*)::int FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1]::bigint[])", logger: db.logger
+                "SELECT count(*)::int FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1])", logger: db.logger
             ).decode(Int.self).first { _ in true }
             #expect(read == 1)
             let setting =
@@ -81,7 +81,7 @@ import Testing
         let b = try await seed(db, "kept-b", description: "b's")
         let (fromA, afterward) = try await db.database.withTenant(b.id, logger: db.logger) { connection in
             let fromA = try await connection.query(
-                "SELECT description FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1]::bigint[])", logger: db.logger
+                "SELECT description FROM cairn.tenant_versions(\(a.id), 'Shared', ARRAY[1])", logger: db.logger
             ).decode(String.self).first { _ in true }
             let afterward = try await connection.query("SELECT tenant_id FROM cairn.model_versions", logger: db.logger)
                 .decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }

@@ -154,13 +154,12 @@ extension PostgresRegistryStore {
     static func version(_ number: Int, modelID: UUID, on connection: PostgresConnection, logger: Logger, lock: Bool = false) async throws
         -> ModelVersion
     {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: versionColumns) FROM \(unescaped: versionSource)
-            WHERE v.model_id = \(modelID) AND v.version = \(number) \(unescaped: lock ? "FOR UPDATE OF v" : "")
-            """, logger: logger)
-        for try await row in rows { return try version(from: row.makeRandomAccess()) }
-        throw CairnError.notFound("Version \(number) not found.")
+        let found =
+            lock
+            ? try await connection.execute(VersionByID<Locked>(modelID: modelID, version: number), logger: logger).first { _ in true }
+            : try await connection.execute(VersionByID<Unlocked>(modelID: modelID, version: number), logger: logger).first { _ in true }
+        guard let found else { throw CairnError.notFound("Version \(number) not found.") }
+        return found
     }
 
     static func version(from row: PostgresRandomAccessRow) throws -> ModelVersion {
@@ -264,9 +263,38 @@ struct TenantVersions: PostgresPreparedStatement {
         var bindings = PostgresBindings()
         bindings.append(tenantID)
         bindings.append(name)
-        bindings.append(versions)
+        // int4[], as the column: an int8[] would compare across types and walk the model's whole index range.
+        bindings.append(versions.compactMap(Int32.init(exactly:)))
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
 }
+
+/// A version by its model's id, prepared once per connection (the projection's plan costs more than its run), with
+/// the row locked or not.
+struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
+    static var sql: String {
+        """
+        SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
+        WHERE v.model_id = $1 AND v.version = $2 \(Locking.clause)
+        """
+    }
+    static var name: String { "VersionByID\(Locking.self)" }
+    typealias Row = ModelVersion
+    let modelID: UUID
+    let version: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(modelID)
+        bindings.append(Int32(clamping: version))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
+}
+
+protocol RowLocking { static var clause: String { get } }
+enum Locked: RowLocking { static var clause: String { "FOR UPDATE OF v" } }
+enum Unlocked: RowLocking { static var clause: String { "" } }
