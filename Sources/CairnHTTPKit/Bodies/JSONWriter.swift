@@ -10,20 +10,24 @@ public protocol JSONWritable: Encodable {
 }
 
 public struct JSONWriter {
-    public private(set) var buffer: ByteBuffer
+    /// Bytes appended to an array (one bounds-checked append each), copied into a `ByteBuffer` once at the end.
+    private var bytes: [UInt8]
     /// Whether the next value or key is the first in its object or array (no comma before it).
     private var first = true
     #if DEBUG
         private var lastKeys: [String?] = []
     #endif
 
-    public init(capacity: Int = 1024) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    public init(capacity: Int = 4096) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
     }
+
+    public var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
     public mutating func beginObject() {
         separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        bytes.append(UInt8(ascii: "{"))
         first = true
         #if DEBUG
             lastKeys.append(nil)
@@ -31,7 +35,7 @@ public struct JSONWriter {
     }
 
     public mutating func endObject() {
-        buffer.writeInteger(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "}"))
         first = false
         #if DEBUG
             lastKeys.removeLast()
@@ -40,12 +44,12 @@ public struct JSONWriter {
 
     public mutating func beginArray() {
         separate()
-        buffer.writeInteger(UInt8(ascii: "["))
+        bytes.append(UInt8(ascii: "["))
         first = true
     }
 
     public mutating func endArray() {
-        buffer.writeInteger(UInt8(ascii: "]"))
+        bytes.append(UInt8(ascii: "]"))
         first = false
     }
 
@@ -59,7 +63,7 @@ public struct JSONWriter {
         #endif
         separate()
         writeEscaped(key)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: ":"))
         first = true
     }
 
@@ -74,7 +78,7 @@ public struct JSONWriter {
 
     public mutating func int(_ value: Int) {
         separate()
-        buffer.writeString(String(value))
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     /// As the encoder: shortest round-trip form, `.0` dropped from integral values. Non-finite numbers cannot be
@@ -82,22 +86,22 @@ public struct JSONWriter {
     public mutating func double(_ value: Double) {
         separate()
         guard value.isFinite else {
-            buffer.writeString("null")
+            bytes.append(contentsOf: "null".utf8)
             return
         }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        buffer.writeString(text)
+        bytes.append(contentsOf: text.utf8)
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        buffer.writeString(value ? "true" : "false")
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     public mutating func null() {
         separate()
-        buffer.writeString("null")
+        bytes.append(contentsOf: "null".utf8)
     }
 
     public mutating func value(_ value: JSONValue) {
@@ -142,36 +146,42 @@ public struct JSONWriter {
         if first {
             first = false
         } else {
-            buffer.writeInteger(UInt8(ascii: ","))
+            bytes.append(UInt8(ascii: ","))
         }
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
     private mutating func writeEscaped(_ text: String) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
-                start = index + 1
+        bytes.append(UInt8(ascii: "\""))
+        let utf8 = text.utf8
+        if !utf8.contains(where: Self.needsEscape) {
+            bytes.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 {
+                guard Self.needsEscape(byte) else {
+                    bytes.append(byte)
+                    continue
+                }
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-                case 0x0A: buffer.writeString("\\n")
-                case 0x0D: buffer.writeString("\\r")
-                case 0x09: buffer.writeString("\\t")
-                case 0x08: buffer.writeString("\\b")
-                case 0x0C: buffer.writeString("\\f")
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+                case 0x0A: bytes.append(contentsOf: "\\n".utf8)
+                case 0x0D: bytes.append(contentsOf: "\\r".utf8)
+                case 0x09: bytes.append(contentsOf: "\\t".utf8)
+                case 0x08: bytes.append(contentsOf: "\\b".utf8)
+                case 0x0C: bytes.append(contentsOf: "\\f".utf8)
                 default:
-                    buffer.writeString("\\u00")
-                    buffer.writeInteger(Self.hex[Int(byte >> 4)])
-                    buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+                    bytes.append(contentsOf: "\\u00".utf8)
+                    bytes.append(Self.hex[Int(byte >> 4)])
+                    bytes.append(Self.hex[Int(byte & 0x0F)])
                 }
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 }

@@ -162,22 +162,25 @@ extension PostgresRegistryStore {
         return found
     }
 
+    /// By position (the projection's order, checked by name in debug builds): no hashing of 28 column names a row.
     static func version(from row: PostgresRandomAccessRow) throws -> ModelVersion {
-        ModelVersion(
-            modelID: try row.value("model_id"), modelName: try row.value("model_name"), version: try row.value("version"),
-            status: try VersionStatus(validating: try row.value("status")), statusMessage: try row.value("status_message"),
-            stage: try Stage(validating: try row.value("stage")), description: try row.value("description"),
-            source: try row.value("source"), runID: try row.value("run_id"), runLink: try row.value("run_link"),
+        typealias C = VersionColumn
+        return ModelVersion(
+            modelID: try row.value(C.modelID), modelName: try row.value(C.modelName), version: try row.value(C.version),
+            status: try VersionStatus(validating: try row.value(C.status)), statusMessage: try row.value(C.statusMessage),
+            stage: try Stage(validating: try row.value(C.stage)), description: try row.value(C.description),
+            source: try row.value(C.source), runID: try row.value(C.runID), runLink: try row.value(C.runLink),
             lineage: Lineage(
-                codeRepository: try row.value("code_repository"), codeCommit: try row.value("code_commit"),
-                datasetURI: try row.value("dataset_uri"), datasetVersion: try row.value("dataset_version"),
-                datasetDigest: try row.value("dataset_digest")),
-            hyperparameters: try row.jsonObject("hyperparameters"), metrics: try row.metrics("metrics"),
-            environment: try row.jsonObject("environment"), tags: try row.pairs("tags"), aliases: try row.value("aliases"),
-            createdAt: try row.value("created_at"), createdBy: try row.value("created_by"),
-            updatedAt: try row.value("updated_at"), updatedBy: try row.value("updated_by"), legalHold: try row.value("legal_hold"),
-            filesDigest: (try row.value("files_digest", as: String?.self)).flatMap { BlobDigest(hex: $0) },
-            purgedAt: try row.value("purged_at"), purgedBy: try row.value("purged_by"))
+                codeRepository: try row.value(C.codeRepository), codeCommit: try row.value(C.codeCommit),
+                datasetURI: try row.value(C.datasetURI), datasetVersion: try row.value(C.datasetVersion),
+                datasetDigest: try row.value(C.datasetDigest)),
+            hyperparameters: try row.jsonObject(try row.value(C.hyperparameters)), metrics: try row.metrics(try row.value(C.metrics)),
+            environment: try row.jsonObject(try row.value(C.environment)), tags: try row.pairs(try row.value(C.tags)),
+            aliases: try row.value(C.aliases),
+            createdAt: try row.value(C.createdAt), createdBy: try row.value(C.createdBy),
+            updatedAt: try row.value(C.updatedAt), updatedBy: try row.value(C.updatedBy), legalHold: try row.value(C.legalHold),
+            filesDigest: (try row.value(C.filesDigest, as: String?.self)).flatMap { BlobDigest(hex: $0) },
+            purgedAt: try row.value(C.purgedAt), purgedBy: try row.value(C.purgedBy))
     }
 
     private static func replaceVersionTags(
@@ -298,3 +301,23 @@ struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
 protocol RowLocking { static var clause: String { get } }
 enum Locked: RowLocking { static var clause: String { "FOR UPDATE OF v" } }
 enum Unlocked: RowLocking { static var clause: String { "" } }
+
+/// The columns of `PostgresRegistryStore.versionColumns` (and of `cairn.tenant_versions`), in their order.
+enum VersionColumn: String, CaseIterable {
+    case modelID = "model_id", modelName = "model_name", version, status, statusMessage = "status_message", stage, description
+    case source, runID = "run_id", runLink = "run_link", codeRepository = "code_repository", codeCommit = "code_commit"
+    case datasetURI = "dataset_uri", datasetVersion = "dataset_version", datasetDigest = "dataset_digest"
+    case hyperparameters, environment, createdAt = "created_at", createdBy = "created_by", updatedAt = "updated_at"
+    case updatedBy = "updated_by", legalHold = "legal_hold", filesDigest = "files_digest", purgedAt = "purged_at"
+    case purgedBy = "purged_by", metrics, tags, aliases
+
+    var position: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}
+
+extension PostgresRandomAccessRow {
+    fileprivate func value<T: PostgresDecodable>(_ column: VersionColumn, as type: T.Type = T.self) throws -> T {
+        let cell = self[column.position]
+        assert(cell.columnName == column.rawValue, "column \(column.position) is '\(cell.columnName)', not '\(column.rawValue)'")
+        return try cell.decode(T.self)
+    }
+}
