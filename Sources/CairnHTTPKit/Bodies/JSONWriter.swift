@@ -142,6 +142,49 @@ public struct JSONWriter {
         endArray()
     }
 
+    /// A key (a `CodingKey`'s string, so names stay in one place) and its value.
+    public mutating func field(_ key: some CodingKey, _ value: String?) {
+        self.key(key.stringValue)
+        string(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: Int) {
+        self.key(key.stringValue)
+        int(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: Bool) {
+        self.key(key.stringValue)
+        bool(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: JSONObject) {
+        self.key(key.stringValue)
+        object(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: [String: String]) {
+        self.key(key.stringValue)
+        object(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: [String]) {
+        self.key(key.stringValue)
+        strings(value)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ value: some JSONWritable) {
+        self.key(key.stringValue)
+        value.write(to: &self)
+    }
+
+    public mutating func field(_ key: some CodingKey, _ values: [some JSONWritable]) {
+        self.key(key.stringValue)
+        beginArray()
+        for value in values { value.write(to: &self) }
+        endArray()
+    }
+
     private mutating func separate() {
         if first {
             first = false
