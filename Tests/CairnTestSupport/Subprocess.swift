@@ -7,17 +7,30 @@ import Foundation
 /// Child processes for tests, through posix_spawn (Foundation's Process can hang on Linux when used repeatedly
 /// from concurrent tests).
 public enum Subprocess {
-    /// Runs to completion; returns the exit code and standard output and error together. The child is read and
-    /// reaped on a thread of its own, so a long-running one (curl --max-time, pg_ctl) never holds a thread of the
-    /// concurrency pool, which on a 2-core machine has two.
+    /// Runs to completion; returns the exit code and standard output and error together. Output goes to a file
+    /// and the child is reaped by polling (`wait`), so no thread and no continuation stands between the child's exit
+    /// and the caller: a hand-off through a detached thread was seen to never resume the awaiting test (CI, once).
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:])
         async throws -> (status: Int32, output: String)
     {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, input: input, environment: extra) })
-            }
+        let base = NSTemporaryDirectory() + "cairn-subprocess-\(UUID().uuidString)"
+        let outputPath = base + ".out"
+        let inputPath = base + ".in"
+        defer {
+            unlink(outputPath)
+            unlink(inputPath)
         }
+        try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: inputPath))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let pid = try spawn(executable, arguments, actions: &actions, environment: extra)
+        let status = await wait(pid)
+        let output = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (status, output)
     }
 
     /// `run` on the calling thread, for the short directory edits that `defer` blocks make (tens of milliseconds).
