@@ -133,6 +133,22 @@ import Testing
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
+    /// The threading and pool settings reach the real process: one loop, concurrency on its own pool, two connections.
+    @Test func aServerSizedByHandServes() async throws {
+        let tenant = try await db.makeModel("sized", versions: 1)
+        let server = try await ServerProcess.start(
+            artifactRoot: try TestEnvironment.scratchDirectory("sized"),
+            environment: ["CAIRN_EVENT_LOOP_THREADS": "1", "CAIRN_NIO_EXECUTOR": "false", "CAIRN_DATABASE_MAX_CONNECTIONS": "2"])
+        let read = try? await Subprocess.run(
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "carol:carol-pw",
+                "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1",
+            ])
+        await server.stop()
+        #expect(read?.output == "200", "\(read?.output ?? "curl did not run")")
+    }
+
     @Test func theVerifyCommandNamesBrokenFilesAndFails() async throws {
         let tenant = try await db.makeModel("cli-verify", versions: 1)
         let root = try TestEnvironment.scratchDirectory("cli-verify")

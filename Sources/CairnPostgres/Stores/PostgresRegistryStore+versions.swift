@@ -183,8 +183,8 @@ extension PostgresRegistryStore {
                 codeRepository: try row.value(C.codeRepository), codeCommit: try row.value(C.codeCommit),
                 datasetURI: try row.value(C.datasetURI), datasetVersion: try row.value(C.datasetVersion),
                 datasetDigest: try row.value(C.datasetDigest)),
-            hyperparameters: try row.jsonObject(try row.value(C.hyperparameters)), metrics: try row.metrics(try row.value(C.metrics)),
-            environment: try row.jsonObject(try row.value(C.environment)), tags: try row.pairs(try row.value(C.tags)),
+            hyperparameters: try row.jsonObject(C.hyperparameters), metrics: try row.metrics(C.metrics),
+            environment: try row.jsonObject(C.environment), tags: try row.pairs(C.tags),
             aliases: try row.value(C.aliases),
             createdAt: try row.value(C.createdAt), createdBy: try row.value(C.createdBy),
             updatedAt: try row.value(C.updatedAt), updatedBy: try row.value(C.updatedBy), legalHold: try row.value(C.legalHold),
@@ -196,12 +196,6 @@ extension PostgresRegistryStore {
         _ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query("DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version)", logger: logger)
-        try await insertVersionTags(tags, modelID: modelID, version: version, tenantID: tenantID, on: connection, logger: logger)
-    }
-
-    private static func insertVersionTags(
-        _ tags: [String: String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
-    ) async throws {
         guard !tags.isEmpty else { return }
         let keys = Array(tags.keys)
         let values = keys.map { tags[$0] ?? "" }
@@ -329,4 +323,35 @@ extension PostgresRandomAccessRow {
         assert(cell.columnName == column.rawValue, "column \(column.position) is '\(cell.columnName)', not '\(column.rawValue)'")
         return try cell.decode(T.self)
     }
+
+    /// A jsonb object as text; the empty object, the common case, without a decoder.
+    fileprivate func jsonObject(_ column: VersionColumn) throws -> JSONObject {
+        let text = try value(column, as: String.self)
+        return text == "{}" ? [:] : try JSONDecoder().decode(JSONObject.self, from: Data(text.utf8))
+    }
+
+    /// A flat text[] of (dataset, key, value) triples.
+    fileprivate func metrics(_ column: VersionColumn) throws -> [Metric] {
+        let flat = try value(column, as: [String].self)
+        guard flat.count % 3 == 0 else { throw DecodingFailure("'\(column.rawValue)' is not a list of (dataset, key, value) triples") }
+        return try stride(from: 0, to: flat.count, by: 3).map { i in
+            guard let number = Double(flat[i + 2]) else { throw DecodingFailure("metric value '\(flat[i + 2])' is not a number") }
+            return Metric(dataset: flat[i], key: flat[i + 1], value: number)
+        }
+    }
+
+    /// A flat text[] of (key, value) pairs.
+    fileprivate func pairs(_ column: VersionColumn) throws -> [String: String] {
+        let flat = try value(column, as: [String].self)
+        guard flat.count % 2 == 0 else { throw DecodingFailure("'\(column.rawValue)' is not a list of (key, value) pairs") }
+        var pairs: [String: String] = [:]
+        pairs.reserveCapacity(flat.count / 2)
+        for i in stride(from: 0, to: flat.count, by: 2) { pairs[flat[i]] = flat[i + 1] }
+        return pairs
+    }
+}
+
+private struct DecodingFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
