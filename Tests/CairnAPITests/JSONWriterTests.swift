@@ -30,7 +30,8 @@ import Testing
                 ? [Metric(dataset: "holdout", key: "auc", value: 0.91), Metric(dataset: "q3", key: "fairness/dp_gap", value: 1.0 / 3.0)]
                 : [],
             environment: full ? ["python": .string("3.11"), "gpu": .null] : [:],
-            tags: full ? ["team": "credit", "Owner": "risk", "a_b": "x", "ab": Self.awkward] : [:], aliases: full ? ["beta", "champion"] : [],
+            tags: full ? ["team": "credit", "Owner": "risk", "a_b": "x", "ab": Self.awkward, "q": "\"", "s": "\n\"x\\", "": "\u{01}"] : [:],
+            aliases: full ? ["beta", "champion"] : [],
             createdAt: Date(timeIntervalSince1970: 1_700_000_000.123456), createdBy: "alice", updatedAt: Date(timeIntervalSince1970: 1_800_000_000),
             updatedBy: "bob", legalHold: full, filesDigest: full ? BlobDigest(hex: String(repeating: "ab", count: 32)) : nil,
             purgedAt: full ? Date(timeIntervalSince1970: 1_900_000_000) : nil, purgedBy: full ? "retention" : nil)

@@ -5,18 +5,14 @@ import PostgresNIO
 
 extension PostgresRegistryStore {
     /// Metrics come as one flat text[] of (dataset, key, value) triples and tags as (key, value) pairs, decoded in
-    /// binary: no jsonb text through a JSON decoder per row. `cairn.tenant_versions` (sql/0014) returns the same.
+    /// binary: no jsonb text through a JSON decoder per row. Both are kept on the version's row by triggers
+    /// (sql/0015), so a page of versions runs no subquery per row for them. `cairn.tenant_versions` returns the same.
     static let versionColumns = """
         v.model_id, m.name AS model_name, v.version, v.status, v.status_message, v.stage, v.description,
         v.source, v.run_id, v.run_link, v.code_repository, v.code_commit, v.dataset_uri, v.dataset_version, v.dataset_digest,
         v.hyperparameters::text AS hyperparameters, v.environment::text AS environment,
         v.created_at, v.created_by, v.updated_at, v.updated_by, v.legal_hold, v.files_digest, v.purged_at, v.purged_by,
-        COALESCE((SELECT array_agg(e ORDER BY x.dataset, x.key, n) FROM cairn.version_metrics x,
-                         unnest(ARRAY[x.dataset, x.key, x.value::text]) WITH ORDINALITY AS u(e, n)
-                  WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id AND x.version = v.version), '{}') AS metrics,
-        COALESCE((SELECT array_agg(e ORDER BY t.key, n) FROM cairn.model_version_tags t,
-                         unnest(ARRAY[t.key, t.value]) WITH ORDINALITY AS u(e, n)
-                  WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id AND t.version = v.version), '{}') AS tags,
+        v.metrics_facet AS metrics, v.tags_facet AS tags,
         ARRAY(SELECT a.alias FROM cairn.model_aliases a
               WHERE a.tenant_id = v.tenant_id AND a.model_id = v.model_id AND a.version = v.version ORDER BY a.alias) AS aliases
         """
@@ -33,10 +29,12 @@ extension PostgresRegistryStore {
         let lineage = version.lineage
         return try await database.withTenant(tenant.id, logger: logger) { connection in
             // The row lock on the model serialises concurrent registrations and is held to commit, so the number is
-            // claimed, the version inserted and its tags written in one statement: one round trip under the lock, not
-            // three. (The tags' foreign key is checked at the statement's end, when the version row is there.)
+            // claimed, the version inserted and its tags and metrics written in one statement: one round trip under the
+            // lock, not four. (Foreign keys and the facet triggers run at the statement's end, when the version row is
+            // there.) The metrics' (dataset, key) pairs are distinct (`[Metric].validated`).
             let tagKeys = Array(version.tags.keys)
             let tagValues = tagKeys.map { version.tags[$0] ?? "" }
+            let metrics = version.metrics
             let claimed = try await connection.query(
                 """
                 WITH claimed AS (
@@ -58,13 +56,15 @@ extension PostgresRegistryStore {
                 ), tagged AS (
                     INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
                     SELECT \(tenant.id), c.model_id, c.version, t.k, t.v FROM created c, unnest(\(tagKeys)::text[], \(tagValues)::text[]) AS t(k, v)
+                ), measured AS (
+                    INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
+                    SELECT \(tenant.id), c.model_id, c.version, m.d, m.k, m.x, \(actor.username)
+                    FROM created c, unnest(\(metrics.map(\.dataset))::text[], \(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[]) AS m(d, k, x)
                 )
                 SELECT model_id, version FROM created
                 """, logger: logger
             ).decode((UUID, Int).self).first(where: { _ in true })
             guard let (modelID, number) = claimed else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
-            try await Self.recordMetrics(
-                version.metrics, modelID: modelID, version: number, stage: .none, tenantID: tenant.id, by: actor, on: connection, logger: logger)
             let created = try await Self.version(number, modelID: modelID, on: connection, logger: logger)
             try await AuditTrail.record(
                 AuditEvent(action: "model_version.created", objectType: "model_version", objectID: created.auditID, after: created.auditJSON),
@@ -305,22 +305,32 @@ protocol RowLocking { static var clause: String { get } }
 enum Locked: RowLocking { static var clause: String { "FOR UPDATE OF v" } }
 enum Unlocked: RowLocking { static var clause: String { "" } }
 
-/// The columns of `PostgresRegistryStore.versionColumns` (and of `cairn.tenant_versions`), in their order.
-enum VersionColumn: String, CaseIterable {
-    case modelID = "model_id", modelName = "model_name", version, status, statusMessage = "status_message", stage, description
-    case source, runID = "run_id", runLink = "run_link", codeRepository = "code_repository", codeCommit = "code_commit"
-    case datasetURI = "dataset_uri", datasetVersion = "dataset_version", datasetDigest = "dataset_digest"
-    case hyperparameters, environment, createdAt = "created_at", createdBy = "created_by", updatedAt = "updated_at"
-    case updatedBy = "updated_by", legalHold = "legal_hold", filesDigest = "files_digest", purgedAt = "purged_at"
-    case purgedBy = "purged_by", metrics, tags, aliases
+/// The columns of `PostgresRegistryStore.versionColumns` (and of `cairn.tenant_versions`), in their order: a case's
+/// raw value is its position, so a row is read by index with no name look-up.
+enum VersionColumn: Int, CaseIterable {
+    case modelID, modelName, version, status, statusMessage, stage, description
+    case source, runID, runLink, codeRepository, codeCommit
+    case datasetURI, datasetVersion, datasetDigest
+    case hyperparameters, environment, createdAt, createdBy, updatedAt
+    case updatedBy, legalHold, filesDigest, purgedAt
+    case purgedBy, metrics, tags, aliases
 
-    var position: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    private static let names = [
+        "model_id", "model_name", "version", "status", "status_message", "stage", "description",
+        "source", "run_id", "run_link", "code_repository", "code_commit",
+        "dataset_uri", "dataset_version", "dataset_digest",
+        "hyperparameters", "environment", "created_at", "created_by", "updated_at",
+        "updated_by", "legal_hold", "files_digest", "purged_at",
+        "purged_by", "metrics", "tags", "aliases",
+    ]
+
+    var name: String { Self.names[rawValue] }
 }
 
 extension PostgresRandomAccessRow {
     fileprivate func value<T: PostgresDecodable>(_ column: VersionColumn, as type: T.Type = T.self) throws -> T {
-        let cell = self[column.position]
-        assert(cell.columnName == column.rawValue, "column \(column.position) is '\(cell.columnName)', not '\(column.rawValue)'")
+        let cell = self[column.rawValue]
+        assert(cell.columnName == column.name, "column \(column.rawValue) is '\(cell.columnName)', not '\(column.name)'")
         return try cell.decode(T.self)
     }
 
@@ -333,7 +343,7 @@ extension PostgresRandomAccessRow {
     /// A flat text[] of (dataset, key, value) triples.
     fileprivate func metrics(_ column: VersionColumn) throws -> [Metric] {
         let flat = try value(column, as: [String].self)
-        guard flat.count % 3 == 0 else { throw DecodingFailure("'\(column.rawValue)' is not a list of (dataset, key, value) triples") }
+        guard flat.count % 3 == 0 else { throw DecodingFailure("'\(column.name)' is not a list of (dataset, key, value) triples") }
         return try stride(from: 0, to: flat.count, by: 3).map { i in
             guard let number = Double(flat[i + 2]) else { throw DecodingFailure("metric value '\(flat[i + 2])' is not a number") }
             return Metric(dataset: flat[i], key: flat[i + 1], value: number)
@@ -343,7 +353,7 @@ extension PostgresRandomAccessRow {
     /// A flat text[] of (key, value) pairs.
     fileprivate func pairs(_ column: VersionColumn) throws -> [String: String] {
         let flat = try value(column, as: [String].self)
-        guard flat.count % 2 == 0 else { throw DecodingFailure("'\(column.rawValue)' is not a list of (key, value) pairs") }
+        guard flat.count % 2 == 0 else { throw DecodingFailure("'\(column.name)' is not a list of (key, value) pairs") }
         var pairs: [String: String] = [:]
         pairs.reserveCapacity(flat.count / 2)
         for i in stride(from: 0, to: flat.count, by: 2) { pairs[flat[i]] = flat[i + 1] }
