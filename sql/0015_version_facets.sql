@@ -29,8 +29,9 @@ BEGIN
      WHERE v.tenant_id = k.tenant_id AND v.model_id = k.model_id AND v.version = k.version;
 END $$;
 
--- Statement triggers (one refresh per statement, however many rows it wrote). TG_ARGV[0] = 'bump' counts a revision.
-CREATE FUNCTION cairn.refresh_facets_of_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement triggers (one refresh per statement, however many rows it wrote), each naming its rows "changed" (the
+-- new rows of an INSERT or UPDATE, the old rows of a DELETE). TG_ARGV[0] = 'bump' counts a revision.
+CREATE FUNCTION cairn.refresh_facets_of_changed_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     tenants uuid[];
     models uuid[];
@@ -41,34 +42,23 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION cairn.refresh_facets_of_old_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    tenants uuid[];
-    models uuid[];
-    versions integer[];
-BEGIN
-    SELECT array_agg(tenant_id), array_agg(model_id), array_agg(version) INTO tenants, models, versions FROM removed;
-    PERFORM cairn.refresh_version_facets(tenants, models, versions, false);
-    RETURN NULL;
-END $$;
-
 -- 0012 counted metric revisions with its own trigger; the refresh now does it in the same UPDATE.
 DROP TRIGGER version_metrics_revision_insert ON cairn.version_metrics;
 DROP TRIGGER version_metrics_revision_update ON cairn.version_metrics;
 DROP FUNCTION cairn.count_metric_revision();
 
 CREATE TRIGGER version_metrics_facet_insert AFTER INSERT ON cairn.version_metrics
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_new_rows('bump');
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows('bump');
 CREATE TRIGGER version_metrics_facet_update AFTER UPDATE ON cairn.version_metrics
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_new_rows('bump');
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows('bump');
 CREATE TRIGGER version_metrics_facet_delete AFTER DELETE ON cairn.version_metrics
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_old_rows();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows();
 CREATE TRIGGER model_version_tags_facet_insert AFTER INSERT ON cairn.model_version_tags
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_new_rows();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows();
 CREATE TRIGGER model_version_tags_facet_update AFTER UPDATE ON cairn.model_version_tags
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_new_rows();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows();
 CREATE TRIGGER model_version_tags_facet_delete AFTER DELETE ON cairn.model_version_tags
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_old_rows();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION cairn.refresh_facets_of_changed_rows();
 
 -- A facet is derived: a direct write of one (not from the refresh, which runs inside a trigger) is refused. A
 -- refresh alone is no change of the version: no revision counted (unless bumped), updated_at left as it was.
@@ -88,14 +78,11 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Runs after model_versions_revision (name order), which counted a revision unless the update changed nothing but
+-- the facets (or nothing at all): an unchanged revision with changed facets is a refresh alone.
 CREATE FUNCTION cairn.touch_version_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    rest cairn.model_versions := NEW;
 BEGIN
-    rest.metrics_facet := OLD.metrics_facet;
-    rest.tags_facet := OLD.tags_facet;
-    IF NEW.revision = OLD.revision AND (NEW.metrics_facet, NEW.tags_facet) IS DISTINCT FROM (OLD.metrics_facet, OLD.tags_facet)
-       AND ROW(rest.*) IS NOT DISTINCT FROM ROW(OLD.*) THEN
+    IF NEW.revision = OLD.revision AND (NEW.metrics_facet, NEW.tags_facet) IS DISTINCT FROM (OLD.metrics_facet, OLD.tags_facet) THEN
         RETURN NEW;
     END IF;
     NEW.updated_at := now();

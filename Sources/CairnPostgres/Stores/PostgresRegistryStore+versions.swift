@@ -34,7 +34,6 @@ extension PostgresRegistryStore {
             // there.) The metrics' (dataset, key) pairs are distinct (`[Metric].validated`).
             let tagKeys = Array(version.tags.keys)
             let tagValues = tagKeys.map { version.tags[$0] ?? "" }
-            let metrics = version.metrics
             let claimed = try await connection.query(
                 """
                 WITH claimed AS (
@@ -59,7 +58,8 @@ extension PostgresRegistryStore {
                 ), measured AS (
                     INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
                     SELECT \(tenant.id), c.model_id, c.version, m.d, m.k, m.x, \(actor.username)
-                    FROM created c, unnest(\(metrics.map(\.dataset))::text[], \(metrics.map(\.key))::text[], \(metrics.map(\.value))::float8[]) AS m(d, k, x)
+                    FROM created c, unnest(\(version.metrics.map(\.dataset))::text[], \(version.metrics.map(\.key))::text[], \(version.metrics.map(\.value))::float8[])
+                         AS m(d, k, x)
                 )
                 SELECT model_id, version FROM created
                 """, logger: logger
