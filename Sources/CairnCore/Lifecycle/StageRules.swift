@@ -58,12 +58,15 @@ public struct LifecyclePolicy: Sendable, Equatable {
 
     /// Refuses Production while a required card field is empty, naming the fields.
     public func checkCard(_ card: ModelCard, to stage: Stage) throws(CairnError) {
-        guard stage == .production else { return }
+        guard needsCard(to: stage) else { return }
         let missing = card.missing(requiredCardFields)
         guard missing.isEmpty else {
             throw CairnError(.invalidState, "The model card must be complete before Production; missing: \(missing.joined(separator: ", ")).")
         }
     }
+
+    /// Whether moving to `stage` looks at the model card at all (a store need not read it otherwise).
+    public func needsCard(to stage: Stage) -> Bool { stage == .production }
 
     /// Whether moving to `stage` must go through a transition request.
     public func needsApproval(to stage: Stage) -> Bool { fourEyesProduction && stage == .production }

@@ -7,15 +7,44 @@ import PostgresNIO
 /// Call it as the last statement of a change, so the chain head's lock is held only until commit.
 enum AuditTrail {
     static func record(_ event: AuditEvent, by actor: Actor, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        let before = try event.before.map(JSONText.encode)
-        let after = try event.after.map(JSONText.encode)
-        try await connection.query(
-            """
-            INSERT INTO cairn.audit_log (tenant_id, at, actor, action, object_type, object_id, before, after, request_id, prev_hash, hash, seq)
-            VALUES (\(tenantID), now(), \(actor.username), \(event.action), \(event.objectType), \(event.objectID),
-                    \(before)::jsonb, \(after)::jsonb, \(actor.requestID), '', '', 0)
-            """, logger: logger)
+        _ = try await connection.execute(
+            AppendAuditEntry(
+                tenantID: tenantID, actor: actor.username, requestID: actor.requestID, action: event.action, objectType: event.objectType,
+                objectID: event.objectID, before: try event.before.map(JSONText.encode), after: try event.after.map(JSONText.encode)),
+            logger: logger)
     }
+}
+
+/// One entry, prepared once per connection: every change appends one.
+struct AppendAuditEntry: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO cairn.audit_log (tenant_id, at, actor, action, object_type, object_id, before, after, request_id, prev_hash, hash, seq)
+        VALUES ($1, now(), $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8, '', '', 0)
+        """
+    typealias Row = ()
+    let tenantID: UUID
+    let actor: String
+    let requestID: String?
+    let action: String
+    let objectType: String
+    let objectID: String
+    let before: String?
+    let after: String?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(tenantID)
+        bindings.append(actor)
+        bindings.append(action)
+        bindings.append(objectType)
+        bindings.append(objectID)
+        bindings.append(before)
+        bindings.append(after)
+        bindings.append(requestID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 extension AuditTrail {

@@ -15,8 +15,7 @@ public struct PostgresLifecycleStore: LifecycleStore {
         logger: Logger
     ) async throws -> StageChangeResult {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let model = try await PostgresRegistryStore.model(named: modelName, on: connection, logger: logger)
-            let current = try await PostgresRegistryStore.version(version, modelID: model.id, on: connection, logger: logger, lock: true)
+            let current = try await PostgresRegistryStore.lockedVersion(version, ofModelNamed: modelName, on: connection, logger: logger)
             let result = try await Self.apply(change, to: current, role: role, policy: policy, by: actor, on: connection, logger: logger)
             try await AuditTrail.record(
                 AuditEvent(
@@ -170,8 +169,10 @@ public struct PostgresLifecycleStore: LifecycleStore {
                 "Moving a version from \(current.stage.rawValue) to \(change.toStage.rawValue) needs the '\(needed.rawValue)' role.")
         }
         try StageRules.check(status: current.status, to: change.toStage)
-        try policy.checkCard(
-            try await PostgresRegistryStore.card(current.version, modelID: current.modelID, on: connection, logger: logger), to: change.toStage)
+        if policy.needsCard(to: change.toStage) {
+            try policy.checkCard(
+                try await PostgresRegistryStore.card(current.version, modelID: current.modelID, on: connection, logger: logger), to: change.toStage)
+        }
         var archived: [Int] = []
         if change.archiveExisting && change.toStage != .archived {
             let archiving = try StageRules.requiredRole(from: change.toStage, to: .archived)
@@ -198,14 +199,19 @@ public struct PostgresLifecycleStore: LifecycleStore {
                     .invalidState, "Version \(live) of '\(current.modelName)' is in Production and this tenant allows one; set archive_existing.")
             }
         }
-        try await connection.query(
+        // The moved version comes back from the UPDATE itself (its BEFORE triggers' revision and updated_at included).
+        let moved = try await connection.query(
             """
-            UPDATE cairn.model_versions SET stage = \(change.toStage.rawValue),
+            UPDATE cairn.model_versions v SET stage = \(change.toStage.rawValue),
                 exclusive_production = \(change.toStage == .production && policy.singleProductionVersion),
                 stage_changed_at = now(), stage_changed_by = \(actor.username), updated_by = \(actor.username)
-            WHERE model_id = \(current.modelID) AND version = \(current.version)
+            FROM cairn.registered_models m
+            WHERE m.tenant_id = v.tenant_id AND m.id = v.model_id AND v.model_id = \(current.modelID) AND v.version = \(current.version)
+            RETURNING \(unescaped: PostgresRegistryStore.versionColumns)
             """, logger: logger)
-        let updated = try await PostgresRegistryStore.version(current.version, modelID: current.modelID, on: connection, logger: logger)
+        var updated: ModelVersion?
+        for try await row in moved { updated = try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
+        guard let updated else { throw CairnError.notFound("Version \(current.version) not found.") }
         return StageChangeResult(version: updated, archived: archived.sorted())
     }
 

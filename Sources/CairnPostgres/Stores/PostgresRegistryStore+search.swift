@@ -9,28 +9,21 @@ extension PostgresRegistryStore {
         let position = try query.pageToken.map { token throws(CairnError) in
             try PageToken.decode(token, fingerprint: fingerprint, positionCount: 3).position
         }
+        let (text, binds) = try Self.searchStatement(query, after: position)
         return try await database.withTenant(tenant.id, logger: logger) { connection in
-            var sql = SearchSQL()
-            // The model by name in the same statement, as a scalar subquery so the plan walks that model's versions in
-            // index order; only an empty page asks whether the model exists at all.
-            if let name = query.modelName {
-                sql.conditions.append(
-                    "v.model_id = (SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(ModelName.lookupForm(name))))")
-            }
-            for clause in query.filter.clauses { try sql.add(clause) }
-            let (cursor, order) = try sql.keyset(query.order, after: position)
-            let text = """
-                SELECT \(Self.versionColumns), \(cursor) FROM \(Self.versionSource)
-                WHERE \(sql.conditions.isEmpty ? "TRUE" : sql.conditions.joined(separator: " AND "))
-                ORDER BY \(order) LIMIT \(query.maxResults + 1)
-                """
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: text, binds: sql.binds), logger: logger)
             var versions: [ModelVersion] = []
             var positions: [[String]] = []
-            for try await row in rows {
-                let access = row.makeRandomAccess()
-                versions.append(try Self.version(from: access))
-                positions.append([try access.value("cursor_0"), try access.value("cursor_1"), try access.value("cursor_2")])
+            func read(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws {
+                for try await row in rows {
+                    let access = row.makeRandomAccess()
+                    versions.append(try Self.version(from: access))
+                    positions.append([try access.value("cursor_0"), try access.value("cursor_1"), try access.value("cursor_2")])
+                }
+            }
+            switch text {
+            case ListingShape.FirstPage.sql: try await read(connection.execute(Listing<ListingShape.FirstPage>(binds: binds), logger: logger))
+            case ListingShape.NextPage.sql: try await read(connection.execute(Listing<ListingShape.NextPage>(binds: binds), logger: logger))
+            default: try await read(connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger))
             }
             if versions.isEmpty, let name = query.modelName { _ = try await Self.model(named: name, on: connection, logger: logger) }
             guard versions.count > query.maxResults else { return VersionPage(versions: versions, nextPageToken: nil) }
@@ -39,6 +32,57 @@ extension PostgresRegistryStore {
             return VersionPage(versions: versions, nextPageToken: token)
         }
     }
+
+    /// The statement's text and its bound values: every value is bound, the limit too, so every query of one shape
+    /// (same filter fields and operators, order, first page or not) has the same text.
+    static func searchStatement(_ query: VersionQuery, after position: [String]?) throws -> (String, PostgresBindings) {
+        var sql = SearchSQL()
+        // The model by name in the same statement, as a scalar subquery so the plan walks that model's versions in
+        // index order; only an empty page asks whether the model exists at all.
+        if let name = query.modelName {
+            sql.conditions.append(
+                "v.model_id = (SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(ModelName.lookupForm(name))))")
+        }
+        for clause in query.filter.clauses { try sql.add(clause) }
+        let (cursor, order) = try sql.keyset(query.order, after: position)
+        let text = """
+            SELECT \(versionColumns), \(cursor) FROM \(versionSource)
+            WHERE \(sql.conditions.isEmpty ? "TRUE" : sql.conditions.joined(separator: " AND "))
+            ORDER BY \(order) LIMIT \(try sql.bind(query.maxResults + 1))
+            """
+        return (text, sql.binds)
+    }
+}
+
+/// The shapes of the most frequent listing — one model's versions, newest first, no filter — prepared once per
+/// connection: planning a page of versions costs about as much as running it. Any other query runs unnamed.
+enum ListingShape {
+    protocol Shape { static var sql: String { get } }
+    enum FirstPage: Shape {
+        static let sql = text(after: nil)
+    }
+    enum NextPage: Shape {
+        static let sql = text(after: ["0", "00000000-0000-0000-0000-000000000000", "1"])
+    }
+
+    private static func text(after position: [String]?) -> String {
+        do {
+            let query = try VersionQuery(modelName: "model", filter: nil, orderBy: nil, maxResults: nil, pageToken: nil)
+            return try PostgresRegistryStore.searchStatement(query, after: position).0
+        } catch {
+            preconditionFailure("the listing shape does not build: \(error)")
+        }
+    }
+}
+
+struct Listing<Shape: ListingShape.Shape>: PostgresPreparedStatement {
+    static var sql: String { Shape.sql }
+    static var name: String { "Listing\(Shape.self)" }
+    typealias Row = PostgresRow
+    let binds: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { binds }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// Builds the WHERE clause of a version search. Every value is a bound parameter; only fixed SQL fragments chosen

@@ -24,46 +24,15 @@ extension PostgresRegistryStore {
     public func createVersion(of modelName: String, _ version: NewModelVersion, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> ModelVersion
     {
-        let hyperparameters = try JSONText.encode(version.hyperparameters)
-        let environment = try JSONText.encode(version.environment)
-        let lineage = version.lineage
-        return try await database.withTenant(tenant.id, logger: logger) { connection in
+        try await database.withTenant(tenant.id, logger: logger) { connection in
             // The row lock on the model serialises concurrent registrations and is held to commit, so the number is
             // claimed, the version inserted and its tags and metrics written in one statement: one round trip under the
             // lock, not four. (Foreign keys and the facet triggers run at the statement's end, when the version row is
             // there.) The metrics' (dataset, key) pairs are distinct (`[Metric].validated`).
-            let tagKeys = Array(version.tags.keys)
-            let tagValues = tagKeys.map { version.tags[$0] ?? "" }
-            let claimed = try await connection.query(
-                """
-                WITH claimed AS (
-                    UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = \(actor.username)
-                    WHERE name = \(ModelName.lookupForm(modelName))
-                    RETURNING id, next_version - 1 AS number
-                ), created AS (
-                    INSERT INTO cairn.model_versions (
-                        tenant_id, model_id, version, status, description, source, run_id, run_link,
-                        code_repository, code_commit, dataset_uri, dataset_version, dataset_digest,
-                        hyperparameters, environment, created_by, updated_by)
-                    SELECT
-                        \(tenant.id), c.id, c.number, \(version.status.rawValue), \(version.description),
-                        \(version.source), \(version.runID), \(version.runLink),
-                        \(lineage.codeRepository), \(lineage.codeCommit), \(lineage.datasetURI), \(lineage.datasetVersion),
-                        \(lineage.datasetDigest), \(hyperparameters)::jsonb, \(environment)::jsonb, \(actor.username), \(actor.username)
-                    FROM claimed c
-                    RETURNING model_id, version
-                ), tagged AS (
-                    INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
-                    SELECT \(tenant.id), c.model_id, c.version, t.k, t.v FROM created c, unnest(\(tagKeys)::text[], \(tagValues)::text[]) AS t(k, v)
-                ), measured AS (
-                    INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
-                    SELECT \(tenant.id), c.model_id, c.version, m.d, m.k, m.x, \(actor.username)
-                    FROM created c, unnest(\(version.metrics.map(\.dataset))::text[], \(version.metrics.map(\.key))::text[], \(version.metrics.map(\.value))::float8[])
-                         AS m(d, k, x)
-                )
-                SELECT model_id, version FROM created
-                """, logger: logger
-            ).decode((UUID, Int).self).first(where: { _ in true })
+            let claimed = try await connection.execute(
+                CreateVersion(modelName: ModelName.lookupForm(modelName), version: version, tenantID: tenant.id, actor: actor.username),
+                logger: logger
+            ).first(where: { _ in true })
             guard let (modelID, number) = claimed else { throw CairnError.notFound("Registered model '\(modelName)' not found.") }
             let created = try await Self.version(number, modelID: modelID, on: connection, logger: logger)
             try await AuditTrail.record(
@@ -171,6 +140,18 @@ extension PostgresRegistryStore {
         return found
     }
 
+    /// A version by its model's name, row locked, in one statement; only when it is missing is the model looked up, to
+    /// say which of the two is not there.
+    static func lockedVersion(_ number: Int, ofModelNamed name: String, on connection: PostgresConnection, logger: Logger) async throws
+        -> ModelVersion
+    {
+        let found = try await connection.execute(LockedVersionByName(name: ModelName.lookupForm(name), version: number), logger: logger)
+            .first { _ in true }
+        if let found { return found }
+        _ = try await model(named: name, on: connection, logger: logger)
+        throw CairnError.notFound("Version \(number) not found.")
+    }
+
     /// By position (the projection's order, checked by name in debug builds): no hashing of 28 column names a row.
     static func version(from row: PostgresRandomAccessRow) throws -> ModelVersion {
         typealias C = VersionColumn
@@ -257,6 +238,68 @@ extension PostgresRegistryStore {
     }
 }
 
+/// Claims the model's next number, inserts the version and writes its tags and metrics: one prepared statement (its
+/// plan costs more than its run). Returns the model's id and the number, or no row if the model does not exist.
+struct CreateVersion: PostgresPreparedStatement {
+    static let sql = """
+        WITH claimed AS (
+            UPDATE cairn.registered_models SET next_version = next_version + 1, updated_by = $1
+            WHERE name = $2
+            RETURNING id, next_version - 1 AS number
+        ), created AS (
+            INSERT INTO cairn.model_versions (
+                tenant_id, model_id, version, status, description, source, run_id, run_link,
+                code_repository, code_commit, dataset_uri, dataset_version, dataset_digest,
+                hyperparameters, environment, created_by, updated_by)
+            SELECT $3, c.id, c.number, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text::jsonb, $15::text::jsonb, $1, $1
+            FROM claimed c
+            RETURNING model_id, version
+        ), tagged AS (
+            INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
+            SELECT $3, c.model_id, c.version, t.k, t.v FROM created c, unnest($16::text[], $17::text[]) AS t(k, v)
+        ), measured AS (
+            INSERT INTO cairn.version_metrics (tenant_id, model_id, version, dataset, key, value, recorded_by)
+            SELECT $3, c.model_id, c.version, m.d, m.k, m.x, $1
+            FROM created c, unnest($18::text[], $19::text[], $20::float8[]) AS m(d, k, x)
+        )
+        SELECT model_id, version FROM created
+        """
+    typealias Row = (UUID, Int)
+    let modelName: String
+    let version: NewModelVersion
+    let tenantID: UUID
+    let actor: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        let lineage = version.lineage
+        bindings.append(actor)
+        bindings.append(modelName)
+        bindings.append(tenantID)
+        bindings.append(version.status.rawValue)
+        bindings.append(version.description)
+        bindings.append(version.source)
+        bindings.append(version.runID)
+        bindings.append(version.runLink)
+        bindings.append(lineage.codeRepository)
+        bindings.append(lineage.codeCommit)
+        bindings.append(lineage.datasetURI)
+        bindings.append(lineage.datasetVersion)
+        bindings.append(lineage.datasetDigest)
+        bindings.append(try JSONText.encode(version.hyperparameters))
+        bindings.append(try JSONText.encode(version.environment))
+        let tagKeys = Array(version.tags.keys)
+        bindings.append(tagKeys)
+        bindings.append(tagKeys.map { version.tags[$0] ?? "" })
+        bindings.append(version.metrics.map(\.dataset))
+        bindings.append(version.metrics.map(\.key))
+        bindings.append(version.metrics.map(\.value))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (UUID, Int) { try row.decode((UUID, Int).self) }
+}
+
 /// The hot read: versions of a model named by its look-up form, in one statement that sets the tenant itself.
 struct TenantVersions: PostgresPreparedStatement {
     static let sql = "SELECT * FROM cairn.tenant_versions($1, $2, $3)"
@@ -294,6 +337,28 @@ struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings()
         bindings.append(modelID)
+        bindings.append(Int32(clamping: version))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
+}
+
+/// A version by its model's look-up name, its row locked.
+struct LockedVersionByName: PostgresPreparedStatement {
+    static var sql: String {
+        """
+        SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
+        WHERE v.model_id = (SELECT id FROM cairn.registered_models WHERE name = $1) AND v.version = $2 FOR UPDATE OF v
+        """
+    }
+    typealias Row = ModelVersion
+    let name: String
+    let version: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(name)
         bindings.append(Int32(clamping: version))
         return bindings
     }
