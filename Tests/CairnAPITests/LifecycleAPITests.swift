@@ -168,9 +168,14 @@ import Testing
                 let reply = try await api.call(.post, "\(base)/models/churn/versions/1/transitions", as: "alice", body: body)
                 #expect(reply.status == .badRequest, "\(body): \(reply.text)")
             }
-            #expect(
-                try await api.call(.post, "\(base)/models/churn/versions/9/transitions", as: "alice", body: #"{"to_stage":"Staging"}"#).status
-                    == .notFound)
+            let missingVersion = try await api.call(
+                .post, "\(base)/models/churn/versions/9/transitions", as: "alice", body: #"{"to_stage":"Staging"}"#)
+            #expect(missingVersion.status == .notFound)
+            #expect(missingVersion.json?["message"]?.string?.contains("Version 9") == true, "\(missingVersion.text)")
+            let missingModel = try await api.call(
+                .post, "\(base)/models/no-such-model/versions/1/transitions", as: "alice", body: #"{"to_stage":"Staging"}"#)
+            #expect(missingModel.status == .notFound)
+            #expect(missingModel.json?["message"]?.string?.contains("no-such-model") == true, "\(missingModel.text)")
             #expect(try await api.call(.post, "\(base)/transition-requests/not-a-uuid/approve", as: "dave").status == .notFound)
             #expect(try await api.call(.get, "\(base)/transition-requests?status=open", as: "carol").status == .badRequest)
             #expect(try await stage(api, base, 1) == "None")

@@ -300,10 +300,16 @@ struct CreateVersion: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> (UUID, Int) { try row.decode((UUID, Int).self) }
 }
 
+/// A statement whose rows are the version projection (`versionColumns`, or `cairn.tenant_versions`).
+protocol VersionRows: PostgresPreparedStatement where Row == ModelVersion {}
+
+extension VersionRows {
+    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
+}
+
 /// The hot read: versions of a model named by its look-up form, in one statement that sets the tenant itself.
-struct TenantVersions: PostgresPreparedStatement {
+struct TenantVersions: VersionRows {
     static let sql = "SELECT * FROM cairn.tenant_versions($1, $2, $3)"
-    typealias Row = ModelVersion
     let tenantID: UUID
     let name: String
     let versions: [Int]
@@ -316,13 +322,11 @@ struct TenantVersions: PostgresPreparedStatement {
         bindings.append(versions.compactMap(Int32.init(exactly:)))
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
 }
 
 /// A version by its model's id, prepared once per connection (the projection's plan costs more than its run), with
 /// the row locked or not.
-struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
+struct VersionByID<Locking: RowLocking>: VersionRows {
     static var sql: String {
         """
         SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
@@ -330,7 +334,6 @@ struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
         """
     }
     static var name: String { "VersionByID\(Locking.self)" }
-    typealias Row = ModelVersion
     let modelID: UUID
     let version: Int
 
@@ -340,19 +343,16 @@ struct VersionByID<Locking: RowLocking>: PostgresPreparedStatement {
         bindings.append(Int32(clamping: version))
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
 }
 
 /// A version by its model's look-up name, its row locked.
-struct LockedVersionByName: PostgresPreparedStatement {
+struct LockedVersionByName: VersionRows {
     static var sql: String {
         """
         SELECT \(PostgresRegistryStore.versionColumns) FROM \(PostgresRegistryStore.versionSource)
-        WHERE v.model_id = (SELECT id FROM cairn.registered_models WHERE name = $1) AND v.version = $2 FOR UPDATE OF v
+        WHERE v.model_id = (SELECT id FROM cairn.registered_models WHERE name = $1) AND v.version = $2 \(Locked.clause)
         """
     }
-    typealias Row = ModelVersion
     let name: String
     let version: Int
 
@@ -362,8 +362,6 @@ struct LockedVersionByName: PostgresPreparedStatement {
         bindings.append(Int32(clamping: version))
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> ModelVersion { try PostgresRegistryStore.version(from: row.makeRandomAccess()) }
 }
 
 protocol RowLocking { static var clause: String { get } }
