@@ -130,9 +130,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CairnMLflow",
+            dependencies: [
+                "CairnCore", "CairnApp", "CairnHTTPKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CairnServer",
             dependencies: [
                 "CairnCore", "CairnApp", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnHTTPKit", "CairnAPI",
+                "CairnMLflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -203,10 +215,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CairnMLflowTests", dependencies: ["CairnCore", "CairnMLflow"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "CairnAPITests",
             dependencies: [
                 "CairnCore", "CairnApp", "CairnHTTPKit", "CairnAPI", "CairnServer", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs",
-                "CairnOutbound", "CairnTestSupport",
+                "CairnOutbound", "CairnMLflow", "CairnTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -5,6 +5,7 @@ public import CairnCore
 public import CairnHTTPKit
 import CairnJobs
 import CairnLDAP
+import CairnMLflow
 import CairnOutbound
 public import CairnPostgres
 public import Foundation
@@ -129,6 +130,7 @@ public struct Server {
             maxStreamsPerCaller: configuration.maxStreamsPerCaller, directory: directory, tenants: tenantStore, tokens: tokenStore,
             platformAdminGroup: configuration.platformAdminGroup)
         APISurface.register(on: router, useCases: useCases, events: events, authentication: authentication, table: table)
+        MLflowSurface.register(on: router, useCases: useCases, authentication: authentication, table: table)
         self.router = router
         self.endpoints = table.endpoints
     }

@@ -102,11 +102,13 @@ struct APIClient: Sendable {
     let client: any TestClientProtocol
 
     /// `user` nil sends no credentials; the password defaults to the fixture's.
-    func call(_ method: HTTPRequest.Method, _ path: String, as user: String?, password: String? = nil, body: String? = nil) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, as user: String?, password: String? = nil, body: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> Reply {
         let authorization = user.map { user in
             "Basic " + Data("\(user):\(password ?? DirectoryFixture.passwords[user] ?? "")".utf8).base64EncodedString()
         }
-        return try await send(method, path, authorization: authorization, body: body)
+        return try await send(method, path, authorization: authorization, body: body, extraHeaders: headers)
     }
 
     /// A request with `Authorization: Bearer <token>`.
@@ -115,9 +117,10 @@ struct APIClient: Sendable {
     }
 
     func send(
-        _ method: HTTPRequest.Method, _ path: String, authorization: String?, body: String?, contentType: String = "application/json"
+        _ method: HTTPRequest.Method, _ path: String, authorization: String?, body: String?, contentType: String = "application/json",
+        extraHeaders: HTTPFields = [:]
     ) async throws -> Reply {
-        var headers = HTTPFields()
+        var headers = extraHeaders
         if let authorization { headers[.authorization] = authorization }
         if body != nil { headers[.contentType] = contentType }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })

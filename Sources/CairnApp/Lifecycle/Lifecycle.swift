@@ -9,6 +9,15 @@ public enum StageChangeOutcome: Sendable {
     case applied(StageChangeResult)
 }
 
+/// What a stage change that may approve a pending request led to.
+public enum PromotionOutcome: Sendable {
+    /// Four-eyes: the change now waits for a different approver (`isNew` false: the caller had asked already).
+    case requested(TransitionRequest, isNew: Bool)
+    case applied(StageChangeResult)
+    /// The caller approved another person's pending request for this very move, which applied it.
+    case approved(TransitionRequest, StageChangeResult)
+}
+
 /// Stage changes, the one place that decides whether a move is applied or becomes a request. The rules themselves
 /// (legal moves and their roles in `StageRules`, four-eyes in `TransitionRequest.check`, the card gate in
 /// `LifecyclePolicy.checkCard`) are Core's pure functions, which the store applies to the version's locked row.
@@ -33,6 +42,31 @@ public struct Lifecycle: Sendable {
         scope.logger.info(
             "stage changed", metadata: ["cairn.model": "\(model)", "cairn.version": "\(version)", "cairn.stage": "\(change.toStage.rawValue)"])
         return .applied(result)
+    }
+
+    /// A stage change from a surface with no separate approve call (MLflow's transition-stage): when the move needs
+    /// approval and someone else's request for exactly this move is pending, the caller's call approves it (four-eyes
+    /// and the caller's role are checked by `decide`, as for an explicit approval); the requester asking again gets
+    /// their pending request back; anything else is `changeStage`.
+    public func changeStageApprovingPending(_ version: Int, of model: String, _ change: StageChange, _ scope: RequestScope) async throws
+        -> PromotionOutcome
+    {
+        guard scope.policy.needsApproval(to: change.toStage) else {
+            guard case .applied(let result) = try await changeStage(version, of: model, change, scope) else {
+                throw CairnError(.internalError, "A change needing no approval was not applied.")
+            }
+            return .applied(result)
+        }
+        let pending = try await requests(status: .pending, model: model, version: version, scope).filter { $0.toStage == change.toStage }
+        if let mine = pending.first(where: { LoginName($0.requestedBy) == LoginName(scope.actor.username) }) {
+            return .requested(mine, isNew: false)
+        }
+        if let theirs = pending.first {
+            let decided = try await decide(theirs.id, .approve, comment: change.comment.isEmpty ? nil : change.comment, scope)
+            guard let result = decided.change else { throw CairnError(.internalError, "An approval applied no change.") }
+            return .approved(decided.request, result)
+        }
+        return .requested(try await request(version, of: model, change, scope), isNew: true)
     }
 
     /// A request for any move, bound to the version's current state (anything that changes it makes the request stale).

@@ -1,4 +1,5 @@
 public import CairnCore
+public import Foundation
 import Logging
 
 /// Registered models, their versions and model cards.
@@ -23,6 +24,16 @@ public struct Registry: Sendable {
         try await store.listModels(
             nameLike: nameLike, maxResults: try Limits.maxResults(maxResults), pageToken: pageToken, in: scope.tenant,
             logger: scope.logger)
+    }
+
+    /// A search with a grammar the surface parsed (MLflow's), e.g. by name pattern and tags.
+    public func searchModels(_ query: ModelQuery, _ scope: RequestScope) async throws -> ModelPage {
+        try await store.searchModels(query, in: scope.tenant, logger: scope.logger)
+    }
+
+    /// The newest version in each stage of each model (MLflow's `latest_versions`).
+    public func latestVersions(ofModels ids: [UUID], _ scope: RequestScope) async throws -> [ModelVersion] {
+        try await store.latestVersions(ofModels: ids, in: scope.tenant, logger: scope.logger)
     }
 
     public func updateModel(named name: String, _ changes: RegisteredModelChanges, _ scope: RequestScope) async throws -> RegisteredModel {

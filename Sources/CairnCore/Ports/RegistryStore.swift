@@ -1,10 +1,13 @@
-import Foundation
+public import Foundation
 public import Logging
 
 /// Registered models and their versions, always within one tenant.
 public protocol RegistryStore: Sendable {
     func createModel(_ model: NewRegisteredModel, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> RegisteredModel
     func model(named name: String, in tenant: Tenant, logger: Logger) async throws -> RegisteredModel
+    func searchModels(_ query: ModelQuery, in tenant: Tenant, logger: Logger) async throws -> ModelPage
+    /// The newest version in each stage (at most one per stage) of each of these models, by model then stage.
+    func latestVersions(ofModels ids: [UUID], in tenant: Tenant, logger: Logger) async throws -> [ModelVersion]
     func listModels(nameLike: String?, maxResults: Int, pageToken: String?, in tenant: Tenant, logger: Logger) async throws -> ModelPage
     func updateModel(named name: String, _ changes: RegisteredModelChanges, in tenant: Tenant, by actor: Actor, logger: Logger) async throws
         -> RegisteredModel

@@ -179,15 +179,24 @@ public struct ModelVersionChanges: Sendable {
     public let tags: [String: String]?
     /// Added, or replacing the value for the same (dataset, key).
     public let metrics: [Metric]?
+    /// Set one by one, keeping the others (MLflow's set-tag), after `tags` is applied.
+    public let setTags: [String: String]
+    /// Removed if present (MLflow's delete-tag).
+    public let deleteTags: [String]
 
-    public init(description: String?, status: VersionStatus?, statusMessage: String?, tags: [String: String]?, metrics: [Metric]?) throws(CairnError)
-    {
+    public init(
+        description: String?, status: VersionStatus?, statusMessage: String?, tags: [String: String]?, metrics: [Metric]?,
+        setTags: [String: String] = [:], deleteTags: [String] = []
+    ) throws(CairnError) {
         self.description = try description.map { v throws(CairnError) in try Limits.text(v, field: "description", max: Limits.descriptionLength) }
         self.status = status
         self.statusMessage = try statusMessage.map { v throws(CairnError) in try Limits.text(v, field: "status_message", max: 5000) }
         self.tags = try tags.map { t throws(CairnError) in try Limits.tags(t) }
         self.metrics = try metrics.map { m throws(CairnError) in try m.validated() }
-        guard description != nil || status != nil || statusMessage != nil || tags != nil || metrics != nil else {
+        self.setTags = try Limits.tags(setTags)
+        self.deleteTags = deleteTags
+        guard description != nil || status != nil || statusMessage != nil || tags != nil || metrics != nil || !setTags.isEmpty || !deleteTags.isEmpty
+        else {
             throw .invalid("Nothing to change: send at least one of description, status, status_message, tags, metrics.")
         }
     }

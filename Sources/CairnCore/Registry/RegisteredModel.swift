@@ -52,8 +52,15 @@ public struct RegisteredModelChanges: Sendable {
     public var owner: String??
     /// Replaces the whole tag set when present.
     public var tags: [String: String]?
+    /// Set one by one, keeping the others (MLflow's set-tag), after `tags` is applied.
+    public var setTags: [String: String]
+    /// Removed if present (MLflow's delete-tag).
+    public var deleteTags: [String]
 
-    public init(name: ModelName?, description: String?, owner: String??, tags: [String: String]?) throws(CairnError) {
+    public init(
+        name: ModelName?, description: String?, owner: String??, tags: [String: String]?, setTags: [String: String] = [:],
+        deleteTags: [String] = []
+    ) throws(CairnError) {
         self.name = name
         self.description = try description.map { d throws(CairnError) in try Limits.text(d, field: "description", max: Limits.descriptionLength) }
         if let owner {
@@ -62,7 +69,9 @@ public struct RegisteredModelChanges: Sendable {
             self.owner = nil
         }
         self.tags = try tags.map { t throws(CairnError) in try Limits.tags(t) }
-        guard name != nil || description != nil || owner != nil || tags != nil else {
+        self.setTags = try Limits.tags(setTags)
+        self.deleteTags = deleteTags
+        guard name != nil || description != nil || owner != nil || tags != nil || !setTags.isEmpty || !deleteTags.isEmpty else {
             throw .invalid("Nothing to change: send at least one of name, description, owner, tags.")
         }
     }

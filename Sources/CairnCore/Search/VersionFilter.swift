@@ -11,6 +11,8 @@ public import Foundation
 public struct VersionFilter: Sendable, Equatable {
     public enum Field: Sendable, Equatable {
         case name, owner, stage, status, runID, createdBy, version, createdAt
+        /// The version's `source` (MLflow's `source_path`).
+        case source
         /// The model card's review date has passed.
         case reviewOverdue
         case versionTag(String)
@@ -27,6 +29,9 @@ public struct VersionFilter: Sendable, Equatable {
         case greaterOrEqual = ">="
         case like = "LIKE"
         case ilike = "ILIKE"
+        /// With a `.strings` value (MLflow's `IN (...)`; the native grammar has no lists).
+        case `in` = "IN"
+        case notIn = "NOT IN"
     }
 
     public enum Value: Sendable, Equatable {
@@ -35,6 +40,7 @@ public struct VersionFilter: Sendable, Equatable {
         case integer(Int)
         case time(Date)
         case bool(Bool)
+        case strings([String])
     }
 
     public struct Clause: Sendable, Equatable {
@@ -53,7 +59,8 @@ public struct VersionFilter: Sendable, Equatable {
 
     public static let empty = VersionFilter(clauses: [])
 
-    init(clauses: [Clause]) { self.clauses = clauses }
+    /// Clauses another surface's grammar parsed (e.g. MLflow's); the store runs them as it runs the native ones.
+    public init(clauses: [Clause]) { self.clauses = clauses }
 
     public init(parsing text: String) throws(CairnError) {
         guard text.count <= Limits.filterLength else { throw .invalid("The filter is longer than \(Limits.filterLength) characters.") }
@@ -169,7 +176,7 @@ struct FilterParser {
         let isOrdering = [.less, .lessOrEqual, .greater, .greaterOrEqual].contains(op)
         let isPattern = op == .like || op == .ilike
         switch field {
-        case .name, .owner, .runID, .createdBy, .versionTag, .modelTag, .stage, .status:
+        case .name, .owner, .runID, .source, .createdBy, .versionTag, .modelTag, .stage, .status:
             guard case .string(let s) = literal else { throw fail("\(describe(field)) compares with a quoted string") }
             guard !isOrdering else { throw fail("\(describe(field)) supports =, !=, LIKE and ILIKE") }
             if field == .stage {

@@ -30,12 +30,15 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// OpenAPI form, e.g. `/api/v1/tenants/{tenant}/models/{model}`.
     public let path: String
     public let access: Access
+    /// The header naming the tenant when the path does not (MLflow's `X-MLFLOW-WORKSPACE`).
+    public let tenantHeader: String?
 
-    public init(method: HTTPRequest.Method, path: String, access: Access) {
+    public init(method: HTTPRequest.Method, path: String, access: Access, tenantHeader: String? = nil) {
         self.method = method
         self.path = path
         self.access = access
+        self.tenantHeader = tenantHeader
     }
 
-    public var description: String { "\(method.rawValue) \(path) [\(access)]" }
+    public var description: String { "\(method.rawValue) \(path)\(tenantHeader.map { " (tenant in \($0))" } ?? "") [\(access)]" }
 }

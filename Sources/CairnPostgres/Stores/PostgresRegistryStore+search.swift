@@ -7,9 +7,10 @@ extension PostgresRegistryStore {
     public func searchVersions(_ query: VersionQuery, in tenant: Tenant, logger: Logger) async throws -> VersionPage {
         let fingerprint = query.fingerprint(tenant: tenant)
         let position = try query.pageToken.map { token throws(CairnError) in
-            try PageToken.decode(token, fingerprint: fingerprint, positionCount: 3).position
+            try PageToken.decode(token, fingerprint: fingerprint, positionCount: SearchSQL.columns(query.order).count).position
         }
         let (text, binds) = try Self.searchStatement(query, after: position)
+        let columnCount = SearchSQL.columns(query.order).count
         return try await database.withTenant(tenant.id, logger: logger) { connection in
             var versions: [ModelVersion] = []
             var positions: [[String]] = []
@@ -17,7 +18,7 @@ extension PostgresRegistryStore {
                 for try await row in rows {
                     let access = row.makeRandomAccess()
                     versions.append(try Self.version(from: access))
-                    positions.append([try access.value("cursor_0"), try access.value("cursor_1"), try access.value("cursor_2")])
+                    positions.append(try (0..<columnCount).map { try access.value("cursor_\($0)") })
                 }
             }
             switch text {
@@ -44,7 +45,8 @@ extension PostgresRegistryStore {
                 "v.model_id = (SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(ModelName.lookupForm(name))))")
         }
         for clause in query.filter.clauses { try sql.add(clause) }
-        let (cursor, order) = try sql.keyset(query.order, after: position)
+        if query.excludesPrompts { sql.conditions.append(SearchSQL.notPrompt(versionsOf: "v.model_id")) }
+        let (cursor, order) = try sql.keyset(SearchSQL.columns(query.order), after: position)
         let text = """
             SELECT \(versionColumns), \(cursor) FROM \(versionSource)
             WHERE \(sql.conditions.isEmpty ? "TRUE" : sql.conditions.joined(separator: " AND "))
@@ -99,74 +101,135 @@ struct SearchSQL {
     }
 
     mutating func add(_ clause: VersionFilter.Clause) throws {
-        let op = Self.sql(clause.op)
+        let rhs = try compare(clause.op, clause.value)
         switch clause.field {
-        case .name: conditions.append("m.name \(op) \(try bind(clause.value))")
-        case .owner: conditions.append("m.owner \(op) \(try bind(clause.value))")
-        case .stage: conditions.append("v.stage \(op) \(try bind(clause.value))")
-        case .status: conditions.append("v.status \(op) \(try bind(clause.value))")
-        case .runID: conditions.append("v.run_id \(op) \(try bind(clause.value))")
-        case .createdBy: conditions.append("v.created_by \(op) \(try bind(clause.value))")
-        case .version: conditions.append("v.version \(op) \(try bind(clause.value))")
-        case .createdAt: conditions.append("v.created_at \(op) \(try bind(clause.value))")
-        case .reviewOverdue: conditions.append("(v.review_due IS NOT NULL AND v.review_due < current_date) \(op) \(try bind(clause.value))")
+        case .name: conditions.append("m.name \(rhs)")
+        case .owner: conditions.append("m.owner \(rhs)")
+        case .stage: conditions.append("v.stage \(rhs)")
+        case .status: conditions.append("v.status \(rhs)")
+        case .runID: conditions.append("v.run_id \(rhs)")
+        case .source: conditions.append("v.source \(rhs)")
+        case .createdBy: conditions.append("v.created_by \(rhs)")
+        case .version: conditions.append("v.version \(rhs)")
+        case .createdAt: conditions.append("v.created_at \(rhs)")
+        case .reviewOverdue: conditions.append("(v.review_due IS NOT NULL AND v.review_due < current_date) \(rhs)")
         case .versionTag(let key):
             conditions.append(
                 """
                 EXISTS (SELECT 1 FROM cairn.model_version_tags t WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id
-                        AND t.version = v.version AND t.key = \(try bind(key)) AND t.value \(op) \(try bind(clause.value)))
+                        AND t.version = v.version AND t.key = \(try bind(key)) AND t.value \(rhs))
                 """)
         case .modelTag(let key):
             conditions.append(
                 """
-                EXISTS (SELECT 1 FROM cairn.registered_model_tags t WHERE t.tenant_id = v.tenant_id AND t.model_id = v.model_id
-                        AND t.key = \(try bind(key)) AND t.value \(op) \(try bind(clause.value)))
+                EXISTS (SELECT 1 FROM cairn.registered_model_tags t WHERE t.tenant_id = m.tenant_id AND t.model_id = m.id
+                        AND t.key = \(try bind(key)) AND t.value \(rhs))
                 """)
         case .metric(let key, let dataset):
             let datasetCondition = try dataset.map { "AND x.dataset = \(try bind($0))" } ?? ""
             conditions.append(
                 """
                 EXISTS (SELECT 1 FROM cairn.version_metrics x WHERE x.tenant_id = v.tenant_id AND x.model_id = v.model_id
-                        AND x.version = v.version AND x.key = \(try bind(key)) \(datasetCondition) AND x.value \(op) \(try bind(clause.value)))
+                        AND x.version = v.version AND x.key = \(try bind(key)) \(datasetCondition) AND x.value \(rhs))
                 """)
         }
     }
 
-    /// The cursor columns to select, and the ORDER BY, for the order; adds the "after this position" condition.
-    mutating func keyset(_ order: VersionOrder, after position: [String]?) throws -> (cursor: String, order: String) {
-        let dir = order.descending ? "DESC" : "ASC"
-        let cmp = order.descending ? "<" : ">"
-        let invalid = CairnError.invalid("Invalid page_token: it does not belong to this query. Start again without page_token.")
-        switch order.key {
-        case .createdAt:
-            if let p = position {
-                guard let micros = Int64(p[0]), let model = UUID(uuidString: p[1]), let version = Int(p[2]) else { throw invalid }
-                conditions.append(
-                    "(v.created_at, v.model_id, v.version) \(cmp) ('epoch'::timestamptz + \(try bind(micros)) * interval '1 microsecond', \(try bind(model)), \(try bind(version)))"
-                )
-            }
-            return (
-                "(extract(epoch FROM v.created_at) * 1000000)::bigint::text AS cursor_0, v.model_id::text AS cursor_1, v.version::text AS cursor_2",
-                "v.created_at \(dir), v.model_id \(dir), v.version \(dir)"
-            )
-        case .name:
-            if let p = position {
-                guard let version = Int(p[1]) else { throw invalid }
-                conditions.append("(m.name, v.version) \(cmp) (\(try bind(p[0])), \(try bind(version)))")
-            }
-            return ("m.name AS cursor_0, v.version::text AS cursor_1, ''::text AS cursor_2", "m.name \(dir), v.version \(dir)")
-        case .version:
-            if let p = position {
-                guard let version = Int(p[0]), let model = UUID(uuidString: p[1]) else { throw invalid }
-                conditions.append("(v.version, v.model_id) \(cmp) (\(try bind(version)), \(try bind(model)))")
-            }
-            return ("v.version::text AS cursor_0, v.model_id::text AS cursor_1, ''::text AS cursor_2", "v.version \(dir), v.model_id \(dir)")
+    /// One sort column of a keyset: how to select it as cursor text and how to read a cursor value back.
+    struct SortColumn {
+        let expression: String
+        let descending: Bool
+        /// The cursor's text form of the column.
+        let cursor: String
+        /// Binds a cursor value back in the column's type (nil: the token is not one of ours).
+        let value: (String, inout SearchSQL) throws -> String?
+
+        static func timestamp(_ column: String, descending: Bool) -> SortColumn {
+            SortColumn(
+                expression: column, descending: descending, cursor: "(extract(epoch FROM \(column)) * 1000000)::bigint::text",
+                value: { text, sql in
+                    try Int64(text).map { "('epoch'::timestamptz + \(try sql.bind($0)) * interval '1 microsecond')" }
+                })
+        }
+
+        static func text(_ column: String, descending: Bool) -> SortColumn {
+            SortColumn(expression: column, descending: descending, cursor: column, value: { text, sql in try sql.bind(text) })
+        }
+
+        static func integer(_ column: String, descending: Bool) -> SortColumn {
+            SortColumn(
+                expression: column, descending: descending, cursor: "\(column)::text", value: { text, sql in try Int(text).map { try sql.bind($0) } })
+        }
+
+        static func uuid(_ column: String, descending: Bool) -> SortColumn {
+            SortColumn(
+                expression: column, descending: descending, cursor: "\(column)::text",
+                value: { text, sql in try UUID(uuidString: text).map { try sql.bind($0) } })
         }
     }
 
-    private mutating func bind(_ value: VersionFilter.Value) throws -> String {
+    /// A version order's columns: its terms, then the model and the version number (unique together) unless a term
+    /// already names them, in the direction of the last term.
+    static func columns(_ order: VersionOrder) -> [SortColumn] {
+        var columns: [SortColumn] = []
+        var keys = Set<String>()
+        for term in order.terms {
+            switch term.key {
+            case .createdAt: columns.append(.timestamp("v.created_at", descending: term.descending))
+            case .updatedAt: columns.append(.timestamp("v.updated_at", descending: term.descending))
+            case .name: columns.append(.text("m.name", descending: term.descending))
+            case .version: columns.append(.integer("v.version", descending: term.descending))
+            }
+            keys.insert(term.key == .name ? "model" : term.key.rawValue)
+        }
+        let last = order.terms[order.terms.count - 1].descending
+        if !keys.contains("model") { columns.append(.uuid("v.model_id", descending: last)) }
+        if !keys.contains(VersionOrder.Key.version.rawValue) { columns.append(.integer("v.version", descending: last)) }
+        return columns
+    }
+
+    /// The cursor columns to select (`cursor_0`…) and the ORDER BY; adds the "after this position" condition. With
+    /// one direction throughout, a row comparison (which an index serves); with mixed directions, its expansion.
+    mutating func keyset(_ columns: [SortColumn], after position: [String]?) throws -> (cursor: String, order: String) {
+        if let position {
+            let invalid = CairnError.invalid("Invalid page_token: it does not belong to this query. Start again without page_token.")
+            guard position.count == columns.count else { throw invalid }
+            var values: [String] = []
+            for (column, text) in zip(columns, position) {
+                guard let value = try column.value(text, &self) else { throw invalid }
+                values.append(value)
+            }
+            if Set(columns.map(\.descending)).count == 1 {
+                let cmp = columns[0].descending ? "<" : ">"
+                conditions.append(
+                    "(\(columns.map(\.expression).joined(separator: ", "))) \(cmp) (\(values.joined(separator: ", ")))")
+            } else {
+                var alternatives: [String] = []
+                for index in columns.indices {
+                    var parts = (0..<index).map { "\(columns[$0].expression) = \(values[$0])" }
+                    parts.append("\(columns[index].expression) \(columns[index].descending ? "<" : ">") \(values[index])")
+                    alternatives.append("(" + parts.joined(separator: " AND ") + ")")
+                }
+                conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
+            }
+        }
+        let cursor = columns.enumerated().map { "\($1.cursor) AS cursor_\($0)" }.joined(separator: ", ")
+        let order = columns.map { "\($0.expression) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+        return (cursor, order)
+    }
+
+    /// MLflow's prompt exclusion: no version of the model is tagged `mlflow.prompt.is_prompt = 'true'`.
+    static func notPrompt(versionsOf model: String) -> String {
+        """
+        NOT EXISTS (SELECT 1 FROM cairn.model_version_tags p WHERE p.model_id = \(model)
+                    AND p.key = 'mlflow.prompt.is_prompt' AND p.value = 'true')
+        """
+    }
+
+    mutating func bind(_ value: VersionFilter.Value) throws -> String {
         switch value {
         case .string(let s): try bind(s)
+        case .strings(let list): try bind(list)
         case .number(let n): try bind(n)
         case .integer(let i): try bind(i)
         case .time(let t): try bind(t)
@@ -174,7 +237,13 @@ struct SearchSQL {
         }
     }
 
-    private static func sql(_ op: VersionFilter.Operator) -> String {
-        op == .notEqual ? "<>" : op.rawValue
+    /// The operator and its right-hand side: a list is compared with `= ANY` / `<> ALL`.
+    private mutating func compare(_ op: VersionFilter.Operator, _ value: VersionFilter.Value) throws -> String {
+        switch op {
+        case .notEqual: "<> \(try bind(value))"
+        case .in: "= ANY(\(try bind(value))::text[])"
+        case .notIn: "<> ALL(\(try bind(value))::text[])"
+        default: "\(op.rawValue) \(try bind(value))"
+        }
     }
 }

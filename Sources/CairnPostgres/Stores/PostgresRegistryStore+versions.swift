@@ -89,6 +89,11 @@ extension PostgresRegistryStore {
             if let tags = changes.tags {
                 try await Self.replaceVersionTags(tags, modelID: model.id, version: version, tenantID: tenant.id, on: connection, logger: logger)
             }
+            if !changes.setTags.isEmpty || !changes.deleteTags.isEmpty {
+                try await Self.mergeVersionTags(
+                    set: changes.setTags, delete: changes.deleteTags, modelID: model.id, version: version, tenantID: tenant.id, on: connection,
+                    logger: logger)
+            }
             if let metrics = changes.metrics {
                 try await Self.recordMetrics(
                     metrics, modelID: model.id, version: version, stage: current.stage, tenantID: tenant.id, by: actor, on: connection,
@@ -185,6 +190,27 @@ extension PostgresRegistryStore {
             INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
             SELECT \(tenantID), \(modelID), \(version), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
             """, logger: logger)
+    }
+
+    /// One tag set or removed at a time (MLflow's set-tag / delete-tag): the others stay, and the version's row lock
+    /// (taken by the caller) orders concurrent changes.
+    private static func mergeVersionTags(
+        set: [String: String], delete: [String], modelID: UUID, version: Int, tenantID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let keys = Array(set.keys)
+        let values = keys.map { set[$0] ?? "" }
+        try await connection.query(
+            """
+            WITH removed AS (
+                DELETE FROM cairn.model_version_tags WHERE model_id = \(modelID) AND version = \(version) AND key = ANY(\(delete)::text[])
+            )
+            INSERT INTO cairn.model_version_tags (tenant_id, model_id, version, key, value)
+            SELECT \(tenantID), \(modelID), \(version), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
+            ON CONFLICT (tenant_id, model_id, version, key) DO UPDATE SET value = EXCLUDED.value
+            """, logger: logger)
+        try await Self.checkTagCount(
+            "SELECT count(*)::int FROM cairn.model_version_tags WHERE model_id = $1 AND version = $2", modelID, version, on: connection,
+            logger: logger)
     }
 
     /// Metrics of a version in None may be corrected; once it has left None they are evidence, append-only: a new

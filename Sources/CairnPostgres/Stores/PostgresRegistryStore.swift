@@ -72,7 +72,10 @@ public struct PostgresRegistryStore: RegistryStore {
         -> RegisteredModel
     {
         try await database.withTenant(tenant.id, logger: logger) { connection in
-            let current = try await Self.model(named: name, on: connection, logger: logger)
+            let found = try await Self.model(named: name, on: connection, logger: logger)
+            // Locked, so concurrent tag changes and renames of one model apply one after the other.
+            try await connection.query("SELECT 1 FROM cairn.registered_models WHERE id = \(found.id) FOR UPDATE", logger: logger)
+            let current = try await Self.model(where: "m.id = $1", found.id, on: connection, logger: logger)
             let owner: String? = changes.owner.map { $0 ?? "" }
             try await connection.query(
                 """
@@ -86,6 +89,21 @@ public struct PostgresRegistryStore: RegistryStore {
                 """, logger: logger)
             if let tags = changes.tags {
                 try await Self.replaceModelTags(tags, modelID: current.id, tenantID: tenant.id, on: connection, logger: logger)
+            }
+            if !changes.setTags.isEmpty || !changes.deleteTags.isEmpty {
+                let keys = Array(changes.setTags.keys)
+                let values = keys.map { changes.setTags[$0] ?? "" }
+                try await connection.query(
+                    """
+                    WITH removed AS (
+                        DELETE FROM cairn.registered_model_tags WHERE model_id = \(current.id) AND key = ANY(\(changes.deleteTags)::text[])
+                    )
+                    INSERT INTO cairn.registered_model_tags (tenant_id, model_id, key, value)
+                    SELECT \(tenant.id), \(current.id), k, v FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
+                    ON CONFLICT (tenant_id, model_id, key) DO UPDATE SET value = EXCLUDED.value
+                    """, logger: logger)
+                try await Self.checkTagCount(
+                    "SELECT count(*)::int FROM cairn.registered_model_tags WHERE model_id = $1", current.id, on: connection, logger: logger)
             }
             let updated = try await Self.model(where: "m.id = $1", current.id, on: connection, logger: logger)
             try await AuditTrail.record(
@@ -134,11 +152,21 @@ public struct PostgresRegistryStore: RegistryStore {
         }
     }
 
+    /// Refuses (rolling the change back) when merged tags take an object past `Limits.tagsPerObject`.
+    static func checkTagCount(
+        _ sql: String, _ values: any PostgresEncodable & Sendable..., on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        var binds = PostgresBindings()
+        for value in values { try binds.append(value) }
+        let count = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int.self).first { _ in true }
+        guard (count ?? 0) <= Limits.tagsPerObject else { throw CairnError.invalid("At most \(Limits.tagsPerObject) tags per object.") }
+    }
+
     static func model(named name: String, on connection: PostgresConnection, logger: Logger) async throws -> RegisteredModel {
         try await model(where: "m.name = $1", ModelName.lookupForm(name), on: connection, logger: logger, notFoundName: name)
     }
 
-    private static func model(
+    static func model(
         where condition: String, _ value: some PostgresEncodable & Sendable, on connection: PostgresConnection, logger: Logger,
         notFoundName: String? = nil
     ) async throws -> RegisteredModel {

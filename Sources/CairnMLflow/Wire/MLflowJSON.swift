@@ -1,0 +1,114 @@
+import CairnCore
+import CairnHTTPKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// MLflow's proto JSON: snake_case, timestamps as int64 milliseconds (JSON numbers), version numbers as strings,
+/// enums by name, empty fields left out. Keys are written in UTF-8 order (the writer checks it in debug builds).
+enum MLflowJSON {
+    static func response(status: HTTPResponse.Status = .ok, _ write: (inout JSONWriter) -> Void) -> Response {
+        var json = JSONWriter()
+        json.beginObject()
+        write(&json)
+        json.endObject()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: json.buffer))
+    }
+
+    /// `{}`: what MLflow answers for a change with nothing to return.
+    static var empty: Response { response { _ in } }
+
+    static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func write(_ version: ModelVersion, to json: inout JSONWriter) {
+        json.beginObject()
+        if !version.aliases.isEmpty {
+            json.key("aliases")
+            json.strings(version.aliases)
+        }
+        json.key("creation_timestamp")
+        json.int(milliseconds(version.createdAt))
+        json.key("current_stage")
+        json.string(version.stage.rawValue)
+        if !version.description.isEmpty {
+            json.key("description")
+            json.string(version.description)
+        }
+        json.key("last_updated_timestamp")
+        json.int(milliseconds(version.updatedAt))
+        json.key("name")
+        json.string(version.modelName)
+        optional("run_id", version.runID, to: &json)
+        optional("run_link", version.runLink, to: &json)
+        optional("source", version.source, to: &json)
+        json.key("status")
+        json.string(version.status.rawValue)
+        optional("status_message", version.statusMessage, to: &json)
+        tags(version.tags, to: &json)
+        json.key("user_id")
+        json.string(version.createdBy)
+        json.key("version")
+        json.string(String(version.version))
+        json.endObject()
+    }
+
+    static func write(_ model: RegisteredModel, latest: [ModelVersion], to json: inout JSONWriter) {
+        json.beginObject()
+        if !model.aliases.isEmpty {
+            json.key("aliases")
+            json.beginArray()
+            for alias in model.aliases.keys.sorted() {
+                json.beginObject()
+                json.key("alias")
+                json.string(alias)
+                json.key("version")
+                json.string(String(model.aliases[alias] ?? 0))
+                json.endObject()
+            }
+            json.endArray()
+        }
+        json.key("creation_timestamp")
+        json.int(milliseconds(model.createdAt))
+        if !model.description.isEmpty {
+            json.key("description")
+            json.string(model.description)
+        }
+        json.key("last_updated_timestamp")
+        json.int(milliseconds(model.updatedAt))
+        if !latest.isEmpty {
+            json.key("latest_versions")
+            json.beginArray()
+            for version in latest { write(version, to: &json) }
+            json.endArray()
+        }
+        json.key("name")
+        json.string(model.name)
+        tags(model.tags, to: &json)
+        json.key("user_id")
+        json.string(model.createdBy)
+        json.endObject()
+    }
+
+    private static func optional(_ key: String, _ value: String?, to json: inout JSONWriter) {
+        guard let value, !value.isEmpty else { return }
+        json.key(key)
+        json.string(value)
+    }
+
+    private static func tags(_ tags: [String: String], to json: inout JSONWriter) {
+        guard !tags.isEmpty else { return }
+        json.key("tags")
+        json.beginArray()
+        for key in tags.keys.sorted() {
+            json.beginObject()
+            json.key("key")
+            json.string(key)
+            json.key("value")
+            json.string(tags[key] ?? "")
+            json.endObject()
+        }
+        json.endArray()
+    }
+}
