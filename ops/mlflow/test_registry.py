@@ -144,7 +144,7 @@ def test_four_eyes_through_transition_stage(acme):
         assert error_code(excinfo) == "RESOURCE_CONFLICT"
     with as_user("carol"):
         assert [v.version for v in c.get_latest_versions("fe", stages=["production"])] == ["1"]
-    audit = native("GET", f"/api/v1/tenants/{acme}/audit?object_type=transition_request", "erin").json()["entries"]
+    audit = native("GET", f"/api/v1/tenants/{acme}/audit?action=transition_request.approved&max_results=1000", "erin").json()["entries"]
     assert any(e["action"] == "transition_request.approved" and e["actor"] == "erin" for e in audit)
 
 
@@ -325,3 +325,43 @@ def test_wire_details(acme):
     assert logged.status_code == 404 and logged.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
     info = requests.get(f"{URL}/tenants/{acme}/api/3.0/mlflow/server-info", timeout=10).json()
     assert info["workspaces_enabled"] is True and info["multipart_uploads_enabled"] is False
+
+
+def test_mutations_are_audited_and_published(acme):
+    """An MLflow call leaves the same audit entry and event as its /api/v1 counterpart, by the caller's canonical name."""
+    c = client(acme)
+    with as_user("ALICE", password="alice-pw"):
+        c.create_registered_model("aud")
+        c.create_model_version("aud", "s3://b/aud/1")
+        c.set_model_version_tag("aud", "1", "reviewed", "yes")
+        c.set_registered_model_alias("aud", "shadow", "1")
+    entries = native("GET", f"/api/v1/tenants/{acme}/audit?actor=alice&max_results=1000", "erin").json()["entries"]
+    mine = [(e["action"], e["actor"]) for e in entries if "aud" in e["object_id"]]
+    for action in ("registered_model.created", "model_version.created", "model_version.updated", "model_version_alias.set"):
+        assert (action, "alice") in mine, (action, mine)
+    stream = requests.get(
+        f"{URL}/api/v1/tenants/{acme}/events?after=0&limit=4&model=aud", auth=("erin", "erin-pw"), timeout=30, stream=True)
+    types = [line.split(":", 1)[1].strip() for line in stream.iter_lines(decode_unicode=True) if line and line.startswith("event:")]
+    assert "model_version.created" in types and "registered_model.created" in types, types
+
+
+def test_last_updated_timestamp_moves_as_mlflows(acme):
+    c = client(acme)
+    with as_user("erin"):
+        created = c.create_registered_model("lut")
+        time.sleep(0.01)
+        c.create_model_version("lut", "s3://b/lut/1")
+        after_create = c.get_registered_model("lut").last_updated_timestamp
+        assert after_create > created.last_updated_timestamp
+        time.sleep(0.01)
+        c.update_model_version("lut", "1", description="no bump for the model")
+        assert c.get_registered_model("lut").last_updated_timestamp == after_create
+        time.sleep(0.01)
+        c.transition_model_version_stage("lut", "1", "Staging")
+        after_transition = c.get_registered_model("lut").last_updated_timestamp
+        assert after_transition > after_create
+        c.create_model_version("lut", "s3://b/lut/2")
+        time.sleep(0.01)
+        before_delete = c.get_registered_model("lut").last_updated_timestamp
+        c.delete_model_version("lut", "2")
+        assert c.get_registered_model("lut").last_updated_timestamp > before_delete

@@ -200,8 +200,10 @@ public struct PostgresLifecycleStore: LifecycleStore {
             }
         }
         // The moved version comes back from the UPDATE itself (its BEFORE triggers' revision and updated_at included).
+        // Its model counts as updated too (MLflow's last_updated_timestamp moves with every stage change).
         let moved = try await connection.query(
             """
+            WITH touched AS (UPDATE cairn.registered_models SET updated_by = \(actor.username) WHERE id = \(current.modelID))
             UPDATE cairn.model_versions v SET stage = \(change.toStage.rawValue),
                 exclusive_production = \(change.toStage == .production && policy.singleProductionVersion),
                 stage_changed_at = now(), stage_changed_by = \(actor.username), updated_by = \(actor.username)

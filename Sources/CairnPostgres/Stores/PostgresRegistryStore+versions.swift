@@ -127,7 +127,11 @@ extension PostgresRegistryStore {
             guard current.stage != .production else {
                 throw CairnError(.invalidState, "Version \(version) of '\(model.name)' is in Production; archive it before deleting it.")
             }
-            try await connection.query("DELETE FROM cairn.model_versions WHERE model_id = \(model.id) AND version = \(version)", logger: logger)
+            try await connection.query(
+                """
+                WITH touched AS (UPDATE cairn.registered_models SET updated_by = \(actor.username) WHERE id = \(model.id))
+                DELETE FROM cairn.model_versions WHERE model_id = \(model.id) AND version = \(version)
+                """, logger: logger)
             try await AuditTrail.record(
                 AuditEvent(action: "model_version.deleted", objectType: "model_version", objectID: current.auditID, before: current.auditJSON),
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
