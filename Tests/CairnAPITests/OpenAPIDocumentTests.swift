@@ -34,7 +34,10 @@ import Testing
                 }
             }
         }
-        let served = Dictionary(uniqueKeysWithValues: endpoints.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) })
+        // MLflow's surface is MLflow's API, described by MLflow's protos; the document describes Cairn's own.
+        let native = endpoints.filter { !$0.path.contains("/mlflow/") }
+        #expect(native.count < endpoints.count)
+        let served = Dictionary(uniqueKeysWithValues: native.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) })
         #expect(
             Set(documented.keys) == Set(served.keys),
             "undocumented: \(Set(served.keys).subtracting(documented.keys)); documented but absent: \(Set(documented.keys).subtracting(served.keys))")
