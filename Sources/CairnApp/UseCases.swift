@@ -10,6 +10,7 @@ public struct UseCases: Sendable {
     public let aliases: Aliases
     public let deployments: Deployments
     public let files: Files
+    public let proxy: ArtifactProxy
     public let retention: Retention
     public let tokens: Tokens
     public let webhooks: WebhookAdministration
@@ -17,7 +18,7 @@ public struct UseCases: Sendable {
 
     public init(
         tenants: TenantAdministration, registry: Registry, lifecycle: Lifecycle, aliases: Aliases, deployments: Deployments, files: Files,
-        retention: Retention, tokens: Tokens, webhooks: WebhookAdministration, audit: AuditLog
+        proxy: ArtifactProxy, retention: Retention, tokens: Tokens, webhooks: WebhookAdministration, audit: AuditLog
     ) {
         self.tenants = tenants
         self.registry = registry
@@ -25,6 +26,7 @@ public struct UseCases: Sendable {
         self.aliases = aliases
         self.deployments = deployments
         self.files = files
+        self.proxy = proxy
         self.retention = retention
         self.tokens = tokens
         self.webhooks = webhooks

@@ -18,6 +18,7 @@ public enum MLflowSurface {
         routes.addModelVersionRoutes()
         routes.addAliasRoutes()
         routes.addLoggedModelRoutes()
+        routes.addArtifactProxyRoutes()
     }
 }
 

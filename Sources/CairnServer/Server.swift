@@ -80,13 +80,15 @@ public struct Server {
         let retentionStore = PostgresRetentionStore(database: database)
         let eventStore = PostgresEventStore(database: database)
 
+        let registry = Registry(store: PostgresRegistryStore(database: database))
+        let files = Files(service: artifacts)
         let useCases = UseCases(
             tenants: TenantAdministration(store: tenantStore, platformAdminGroup: configuration.platformAdminGroup),
-            registry: Registry(store: PostgresRegistryStore(database: database)),
+            registry: registry,
             lifecycle: Lifecycle(store: PostgresLifecycleStore(database: database)),
             aliases: Aliases(store: PostgresAliasStore(database: database)),
             deployments: Deployments(store: PostgresDeploymentStore(database: database)),
-            files: Files(service: artifacts),
+            files: files, proxy: ArtifactProxy(service: artifacts, registry: registry, files: files),
             retention: Retention(store: retentionStore, artifacts: artifacts),
             tokens: Tokens(store: tokenStore, maxLifetime: configuration.tokenMaxLifetime),
             webhooks: WebhookAdministration(store: webhookStore, transport: transport),

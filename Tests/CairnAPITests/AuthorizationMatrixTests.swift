@@ -99,6 +99,7 @@ import Testing
                     in: tenant, by: "t", logger: db.logger)
             }
             _ = try await harness.artifacts.put(Array("flavors: {}\n".utf8), at: "MLmodel", version: 1, in: tenant, logger: db.logger)
+            _ = try await harness.artifacts.putProxied(Array("flavors: {}\n".utf8), at: "MLmodel", in: tenant, logger: db.logger)
             _ = try await PostgresAliasStore(database: db.database).setAlias(
                 try AliasName("champion"), to: 1, of: "m", in: tenant, by: "t", logger: db.logger)
             let retention = PostgresRetentionStore(database: db.database)

@@ -102,6 +102,17 @@ extension ArtifactService {
     }
 }
 
+extension ArtifactService {
+    /// Stores `bytes` at `path` of the tenant's MLflow artifact tree, as the proxy's PUT does.
+    @discardableResult
+    public func putProxied(_ bytes: [UInt8], at path: String, in tenant: Tenant, logger: Logger) async throws -> ProxiedArtifact {
+        try await storeProxied(
+            AsyncStream {
+                $0.yield(bytes); $0.finish()
+            }, at: try ArtifactPath(decoded: path), declaredLength: nil, in: tenant, by: "test", logger: logger)
+    }
+}
+
 extension TestDatabase {
     /// Runs one statement as the PostgreSQL superuser, outside row-level security: scripting a history in the
     /// past, or writing what the application role may not.

@@ -55,51 +55,11 @@ extension APIRoutes {
     }
 
     private static func download(_ file: VersionFile, request: Request, tenant: Tenant, blobs: any BlobStore) async throws -> Response {
-        let etag = "\"\(file.digest.hex)\""
         var headers = HTTPFields()
-        headers[.eTag] = etag
-        headers[.acceptRanges] = "bytes"
-        headers[.contentType] = file.mediaType
-        headers[.contentDisposition] = "attachment; filename*=UTF-8''\(Self.rfc5987(String(file.path.fileName)))"
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.cacheControl] = "private, no-cache"
-        headers[.reprDigest] = "sha-256=:\(file.digest.base64):"
         headers[.cairnFormat] = file.format.rawValue
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-        {
-            return Response(status: .notModified, headers: headers)
-        }
-        // If-Range: serve the range only if the client's copy is this content.
-        let rangeHeader = request.headers[.ifRange].map { $0 == etag } ?? true ? request.headers[.range] : nil
-        let range: ClosedRange<Int64>?
-        switch ByteRange.parse(rangeHeader, size: file.size) {
-        case .whole: range = nil
-        case .partial(let bytes): range = bytes
-        case .unsatisfiable:
-            throw CairnError(.rangeNotSatisfiable, "The requested range is outside the file's \(file.size) bytes.", resourceSize: file.size)
-        }
-        let reader = try await blobs.reader(for: file.digest, tenant: tenant.id, range: range)
-        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? file.size
-        if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(file.size)" }
-        let body = ResponseBody(contentLength: Int(length)) { writer in
-            do {
-                while let chunk = try await reader.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
-                await reader.close()
-                try await writer.finish(nil)
-            } catch {
-                await reader.close()
-                throw error
-            }
-        }
-        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
-    }
-
-    /// `filename*` form: UTF-8, percent-encoded except unreserved characters.
-    private static func rfc5987(_ name: String) -> String {
-        name.utf8.map { byte in
-            let unreserved = (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || "-._~".utf8.contains(byte)
-            return unreserved ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
-        }.joined()
+        return try await BlobDownload.response(
+            digest: file.digest, size: file.size, mediaType: file.mediaType, fileName: String(file.path.fileName), headers: headers,
+            request: request, tenant: tenant.id, blobs: blobs)
     }
 }
 
@@ -112,6 +72,5 @@ extension CairnRequestContext {
 }
 
 extension HTTPField.Name {
-    static let reprDigest = HTTPField.Name("Repr-Digest")!
     static let cairnFormat = HTTPField.Name("X-Cairn-Format")!
 }

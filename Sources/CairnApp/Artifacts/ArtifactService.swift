@@ -45,6 +45,27 @@ public struct ArtifactService: Sendable {
         }
     }
 
+    /// A file of MLflow's artifact proxy: streamed, hashed and synced like a version file, then recorded at `path`.
+    public func storeProxied<Body: AsyncSequence & Sendable>(
+        _ body: Body, at path: ArtifactPath, declaredLength: Int64?, in tenant: Tenant, by actor: Actor, logger: Logger
+    ) async throws -> ProxiedArtifact where Body.Element: Collection<UInt8> & Sendable {
+        if let declaredLength, declaredLength > limits.maxFileSize { throw tooLarge }
+        let upload = try await blobs.beginUpload(tenant: tenant.id)
+        do {
+            let (blob, _) = try await receive(body, into: upload)
+            if let declaredLength, declaredLength != blob.size {
+                throw CairnError.invalid("Received \(blob.size) bytes but Content-Length said \(declaredLength); nothing was stored.")
+            }
+            let stored = try await store.recordProxied(
+                path, blob: blob, in: tenant, by: actor, publish: { try await upload.publish() }, logger: logger)
+            await upload.discard()
+            return stored
+        } catch {
+            await upload.discard()
+            throw error
+        }
+    }
+
     /// Streams the body into the upload within the configured time, refusing it as soon as it grows too large.
     private func receive<Body: AsyncSequence & Sendable>(_ body: Body, into upload: any BlobUpload) async throws -> (StoredBlob, [UInt8])
     where Body.Element: Collection<UInt8> & Sendable {

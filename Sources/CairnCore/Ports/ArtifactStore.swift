@@ -34,4 +34,20 @@ public protocol ArtifactStore: Sendable {
     func brokenFiles(in tenant: Tenant, logger: Logger) async throws -> [BrokenFile]
     /// Runs `body` only if no other replica is maintaining this tenant's artifacts; returns nil when one is.
     func exclusiveMaintenance<T: Sendable>(of tenant: Tenant, logger: Logger, _ body: @Sendable () async throws -> T) async throws -> T?
+
+    // MLflow's artifact proxy: a tenant-wide tree of files, outside any version until one is registered from it.
+
+    /// Every proxied file at `path` or under it (nil: the whole tree), in byte order of path.
+    func proxiedArtifacts(under path: ArtifactPath?, in tenant: Tenant, logger: Logger) async throws -> [ProxiedArtifact]
+    /// Records (or replaces) the file at `path`, calling `publish` under the blob's shared lock; audited.
+    func recordProxied(
+        _ path: ArtifactPath, blob: StoredBlob, in tenant: Tenant, by actor: Actor, publish: @Sendable () async throws -> Void, logger: Logger
+    ) async throws -> ProxiedArtifact
+    /// Removes the file at `path`, or everything under it when it is a directory; returns the digests released.
+    func deleteProxied(_ path: ArtifactPath, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> [BlobDigest]
+    /// Makes the proxied files under `directory` the files of a version still being registered (same blobs, paths
+    /// relative to `directory`); returns how many.
+    func linkProxied(
+        _ directory: ArtifactPath, version: Int, of modelName: String, maxFiles: Int, in tenant: Tenant, by actor: Actor, logger: Logger
+    ) async throws -> Int
 }

@@ -211,3 +211,12 @@ public struct VersionPage: Sendable {
         self.nextPageToken = nextPageToken
     }
 }
+
+extension NewModelVersion {
+    /// The same registration starting as PENDING_REGISTRATION: its files are attached, then finalize makes it READY.
+    public func pending() throws(CairnError) -> NewModelVersion {
+        try NewModelVersion(
+            status: .pendingRegistration, description: description, source: source, runID: runID, runLink: runLink, lineage: lineage,
+            hyperparameters: hyperparameters, metrics: metrics, environment: environment, tags: tags)
+    }
+}

@@ -16,13 +16,16 @@ extension MLflowRoutes {
             let source = try fields.required("source")
             let runID = try fields.string("run_id").flatMap { $0.isEmpty ? nil : $0 }
             try MLflowSource.validate(source, runID: runID, modelID: try fields.string("model_id"))
+            let version = try NewModelVersion(
+                status: nil, description: try fields.string("description"), source: source, runID: runID,
+                runLink: try fields.string("run_link").flatMap { $0.isEmpty ? nil : $0 }, lineage: nil, hyperparameters: nil, metrics: nil,
+                environment: nil, tags: try fields.tags())
+            // Files the client uploaded through this server's proxy become the version's files (same blobs).
             let created = try await MLflowNames.model(name) {
-                try await app.registry.register(
-                    try NewModelVersion(
-                        status: nil, description: try fields.string("description"), source: source, runID: runID,
-                        runLink: try fields.string("run_link").flatMap { $0.isEmpty ? nil : $0 }, lineage: nil, hyperparameters: nil, metrics: nil,
-                        environment: nil, tags: try fields.tags()),
-                    of: name, scope)
+                if let directory = MLflowArtifactPath.directory(ofSource: source, tenant: scope.tenant.slug) {
+                    return try await app.proxy.register(version, of: name, linking: directory, scope)
+                }
+                return try await app.registry.register(version, of: name, scope)
             }
             return Self.respond(with: created)
         }

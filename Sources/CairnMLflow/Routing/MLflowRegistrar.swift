@@ -1,6 +1,7 @@
 import CairnApp
 import CairnCore
 import CairnHTTPKit
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -66,7 +67,7 @@ struct MLflowRegistrar: Sendable {
                 let route = (prefixed ? "tenants/{tenant}/" : "") + root + "/" + path
                 table.append(
                     Endpoint(
-                        method: method, path: "/" + route, access: access,
+                        method: method, path: "/" + route.replacingOccurrences(of: "**", with: "{path}"), access: access,
                         tenantHeader: prefixed ? nil : Self.workspaceHeader.canonicalName))
                 authenticated.on(RouterPath(route), method: method) { request, context in
                     let principal = try context.requirePrincipal()

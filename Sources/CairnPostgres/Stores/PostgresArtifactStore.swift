@@ -144,7 +144,10 @@ public struct PostgresArtifactStore: ArtifactStore {
             // A purged version's file list stays as its record; its content is no longer referenced.
             let rows = try await connection.query(
                 """
-                SELECT f.sha256, max(f.size) FROM \(unescaped: Self.liveFiles) GROUP BY f.sha256
+                SELECT sha256, max(size) FROM (
+                    SELECT f.sha256, f.size FROM \(unescaped: Self.liveFiles)
+                    UNION ALL SELECT p.sha256, p.size FROM cairn.proxied_artifacts p
+                ) AS referenced GROUP BY sha256
                 """, logger: logger)
             for try await (hex, size) in rows.decode((String, Int64).self) {
                 if let digest = BlobDigest(hex: hex) { result[digest] = size }
@@ -160,7 +163,10 @@ public struct PostgresArtifactStore: ArtifactStore {
             guard try await Self.lockBlob(digest, tenantID: tenant.id, exclusive: true, on: connection, logger: logger) else { return false }
             let referenced =
                 try await connection.query(
-                    "SELECT EXISTS (SELECT 1 FROM \(unescaped: Self.liveFiles) WHERE f.sha256 = \(digest.hex))", logger: logger
+                    """
+                    SELECT EXISTS (SELECT 1 FROM \(unescaped: Self.liveFiles) WHERE f.sha256 = \(digest.hex))
+                        OR EXISTS (SELECT 1 FROM cairn.proxied_artifacts p WHERE p.sha256 = \(digest.hex))
+                    """, logger: logger
                 ).decode(Bool.self).first { _ in true } ?? true
             guard !referenced else { return false }
             try await remove()
