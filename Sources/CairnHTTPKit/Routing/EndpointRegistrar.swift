@@ -60,18 +60,26 @@ public struct EndpointRegistrar: Sendable {
         table.append(Endpoint(method: method, path: prefix + path.replacingOccurrences(of: "**", with: "{path}"), access: access))
         let tenants = self.tenants
         group.on(RouterPath(path), method: method) { request, context in
-            let principal = try context.requirePrincipal()
             let slug = try TenantSlug(try context.pathParameter("tenant"))
-            let scope = try await tenants.scope(
-                slug, for: principal, known: context.tokenTenant, requestID: context.id, logger: context.logger)
-            switch access {
-            case .tenant(let role): try scope.access.require(role)
-            case .tenantBindings: try scope.access.requireBindingManagement()
-            case .open, .authenticated, .platformAdmin: break
-            }
-            var context = context
-            context.logger = scope.logger
+            let (scope, context) = try await Self.enter(slug, access: access, context: context, tenants: tenants)
             return try await handler(request, context, scope)
         }
+    }
+
+    /// The caller's scope in `slug` once `access` is settled (no role there: the tenant does not exist for them), and
+    /// the context with the scope's logger: what every surface's tenant route runs before its handler.
+    public static func enter(_ slug: TenantSlug, access: Access, context: CairnRequestContext, tenants: TenantAdministration) async throws
+        -> (RequestScope, CairnRequestContext)
+    {
+        let principal = try context.requirePrincipal()
+        let scope = try await tenants.scope(slug, for: principal, known: context.tokenTenant, requestID: context.id, logger: context.logger)
+        switch access {
+        case .tenant(let role): try scope.access.require(role)
+        case .tenantBindings: try scope.access.requireBindingManagement()
+        case .open, .authenticated, .platformAdmin: break
+        }
+        var context = context
+        context.logger = scope.logger
+        return (scope, context)
     }
 }

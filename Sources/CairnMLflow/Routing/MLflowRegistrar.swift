@@ -70,17 +70,8 @@ struct MLflowRegistrar: Sendable {
                         method: method, path: "/" + route.replacingOccurrences(of: "**", with: "{path}"), access: access,
                         tenantHeader: prefixed ? nil : Self.workspaceHeader.canonicalName))
                 authenticated.on(RouterPath(route), method: method) { request, context in
-                    let principal = try context.requirePrincipal()
                     let slug = try Self.tenant(of: request, context: context, prefixed: prefixed)
-                    let scope = try await tenants.scope(
-                        slug, for: principal, known: context.tokenTenant, requestID: context.id, logger: context.logger)
-                    switch access {
-                    case .tenant(let role): try scope.access.require(role)
-                    case .tenantBindings: try scope.access.requireBindingManagement()
-                    case .open, .authenticated, .platformAdmin: break
-                    }
-                    var context = context
-                    context.logger = scope.logger
+                    let (scope, context) = try await EndpointRegistrar.enter(slug, access: access, context: context, tenants: tenants)
                     return try await handler(request, context, scope)
                 }
             }
