@@ -40,14 +40,32 @@ import Testing
         let files = try await store.files(version: 1, of: "m", in: tenant, logger: db.logger)
         #expect(files.files.map(\.path.value) == ["weights.bin"])
         #expect(files.files.map(\.digest) == [stored.digest])
+        // The registered directory is frozen: nothing at, under or above it changes while the version lives.
+        for path in ["runs", "runs/1/model", "runs/1/model/weights.bin", "runs/1/model/extra.txt"] {
+            await #expect(
+                throws: CairnError(
+                    .invalidState,
+                    "'runs/1/model' was registered as a model version and is frozen: what the version's users load stays what was registered. Upload to a new directory instead."
+                )
+            ) {
+                if path.hasSuffix(".txt") {
+                    try await artifacts.putProxied([9], at: path, in: tenant, logger: db.logger)
+                } else {
+                    _ = try await store.deleteProxied(try ArtifactPath(decoded: path), in: tenant, by: "t", logger: db.logger)
+                }
+            }
+        }
+        // The database refuses it too, whatever the code path.
+        await #expect(throws: (any Error).self) {
+            try await db.asSuperuser("UPDATE cairn.proxied_artifacts SET size = 1 WHERE tenant_id = '\(tenant.id)'")
+        }
+
+        // Deleting the version thaws it; the proxied copy still keeps the content until it goes too.
+        try await db.registry.deleteVersion(1, of: "m", in: tenant, by: "t", logger: db.logger)
+        #expect(try await artifacts.collectGarbage(tenant, abandonedAfter: .seconds(3600), logger: db.logger).removedBlobs == 0)
         let released = try await store.deleteProxied(try ArtifactPath(decoded: "runs"), in: tenant, by: "t", logger: db.logger)
         #expect(released == [stored.digest])
-        #expect(try await artifacts.collect(released, in: tenant, logger: db.logger) == 0)
-        #expect(try await blobs.size(of: stored.digest, tenant: tenant.id) == 7)
-
-        // Once the version is gone too, the content is collected.
-        try await db.registry.deleteVersion(1, of: "m", in: tenant, by: "t", logger: db.logger)
-        #expect(try await artifacts.collectGarbage(tenant, abandonedAfter: .seconds(3600), logger: db.logger).removedBlobs == 1)
+        #expect(try await artifacts.collect(released, in: tenant, logger: db.logger) == 1)
         #expect(try await blobs.size(of: stored.digest, tenant: tenant.id) == nil)
     }
 

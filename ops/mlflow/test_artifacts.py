@@ -55,6 +55,14 @@ def test_load_model_by_alias_number_stage_and_latest(acme, doubler, monkeypatch)
         for ref in ("models:/doubler@champion", "models:/doubler/1", "models:/doubler/Production", "models:/doubler/latest"):
             model = mlflow.pyfunc.load_model(ref)
             assert list(model.predict([1, 2, 3])) == [2, 4, 6], ref
+    # What the version's users load cannot change under them: the registered directory is frozen.
+    auth = ("erin", "erin-pw")
+    base = f"{URL}/tenants/{acme}/api/2.0/mlflow-artifacts/artifacts/models/doubler/1"
+    for method, path in (("PUT", "python_model.pkl"), ("PUT", "new-file.txt"), ("DELETE", "MLmodel"), ("DELETE", "")):
+        reply = requests.request(method, f"{base}/{path}".rstrip("/"), data=b"evil", auth=auth, timeout=10)
+        assert reply.status_code == 409 and reply.json()["error_code"] == "RESOURCE_CONFLICT", (method, path, reply.text)
+    with as_user("carol"):
+        assert list(mlflow.pyfunc.load_model("models:/doubler/1").predict([5])) == [10]
     # The proxied files are the version's files, with their digests (the same blobs, no copy).
     files = native("GET", f"/api/v1/tenants/{acme}/models/doubler/versions/1/files", "carol").json()["files"]
     assert "MLmodel" in [f["path"] for f in files] and all(len(f["sha256"]) == 64 for f in files)

@@ -57,7 +57,9 @@ public struct Lifecycle: Sendable {
             }
             return .applied(result)
         }
-        let pending = try await requests(status: .pending, model: model, version: version, scope).filter { $0.toStage == change.toStage }
+        let pending = try await requests(status: .pending, model: model, version: version, scope).filter {
+            $0.toStage == change.toStage && $0.archiveExisting == change.archiveExisting
+        }
         if let mine = pending.first(where: { LoginName($0.requestedBy) == LoginName(scope.actor.username) }) {
             return .requested(mine, isNew: false)
         }

@@ -25,6 +25,8 @@ enum MLflowError {
         case .invalidState: ("RESOURCE_CONFLICT", .conflict)
         case aborted: ("ABORTED", .conflict)
         case .requestLimitExceeded: ("REQUEST_LIMIT_EXCEEDED", .tooManyRequests)
+        // HTTP's own answer to a range outside the file; MLflow's client never sends ranges, so no code of its applies.
+        case .rangeNotSatisfiable: ("INVALID_PARAMETER_VALUE", .rangeNotSatisfiable)
         case .deadlineExceeded: ("DEADLINE_EXCEEDED", .gatewayTimeout)
         case .temporarilyUnavailable: ("TEMPORARILY_UNAVAILABLE", .serviceUnavailable)
         default: ("INTERNAL_ERROR", .internalServerError)
@@ -37,6 +39,7 @@ enum MLflowError {
         headers[.contentType] = "application/json"
         if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
         if let retryAfter = error.retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if let size = error.resourceSize { headers[.contentRange] = "bytes */\(size)" }
         let body = (try? JSONEncoder().encode(["error_code": code, "message": error.message])) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

@@ -29,12 +29,15 @@ extension PSQLError {
             return CairnError(.invalidState, "A version in Production cannot be deleted; archive it first.")
         case PostgresError.Code.checkViolation.raw where constraint == "transition_requests_four_eyes":
             return CairnError.denied("You requested this transition; a different approver must decide it.")
+        case PostgresError.Code.checkViolation.raw where constraint == "proxied_artifact_frozen":
+            return CairnError(
+                .invalidState, "That artifact directory was registered as a model version and is frozen; upload to a new directory instead.")
         case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
             return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,
             PostgresError.Code.stringDataRightTruncationException.raw, PostgresError.Code.invalidTextRepresentation.raw,
             PostgresError.Code.numericValueOutOfRange.raw, PostgresError.Code.untranslatableCharacter.raw,
-            PostgresError.Code.characterNotInRepertoire.raw:
+            PostgresError.Code.characterNotInRepertoire.raw, PostgresError.Code.datetimeFieldOverflow.raw:
             logger.info("constraint rejected input", metadata: ["cairn.constraint": "\(constraint)"])
             return CairnError.invalid("A value is outside its allowed range or format (\(constraint.isEmpty ? "database check" : constraint)).")
         case "23P01":  // exclusion_violation

@@ -26,6 +26,7 @@ extension PostgresArtifactStore {
             if let clash {
                 throw CairnError(.invalidState, "'\(path)' would clash with the stored artifact '\(clash)' (a file and a directory of one name).")
             }
+            try await Self.refuseFrozen(path, on: connection, logger: logger)
             try await Self.lockBlob(blob.digest, tenantID: tenant.id, exclusive: false, on: connection, logger: logger)
             try await publish()
             let previous = try await Self.proxied(under: path, on: connection, logger: logger).first { $0.path == path }
@@ -53,6 +54,7 @@ extension PostgresArtifactStore {
 
     public func deleteProxied(_ path: ArtifactPath, in tenant: Tenant, by actor: Actor, logger: Logger) async throws -> [BlobDigest] {
         try await database.withTenant(tenant.id, logger: logger) { connection in
+            try await Self.refuseFrozen(path, on: connection, logger: logger)
             var removed: [(String, String)] = []
             for try await row in try await connection.query(
                 """
@@ -87,9 +89,19 @@ extension PostgresArtifactStore {
                 try ArtifactPath(decoded: String(file.path.value.dropFirst(directory.value.count + 1)))
             }
             try await Self.requireAccepts(relative[0], current: current, maxFiles: maxFiles, on: connection, logger: logger)
-            // Each blob under its shared lock, as an upload takes it: a collection cannot remove it in between.
+            // Frozen first (its row makes every later write under the directory wait for this commit, then fail), then
+            // each blob under its shared lock; the tree is read again under both, so what is linked is what is there.
+            try await connection.query(
+                """
+                INSERT INTO cairn.proxied_frozen_directories (tenant_id, path, model_id, version)
+                VALUES (\(tenant.id), \(directory.value), \(current.modelID), \(version))
+                """, logger: logger)
             for digest in Set(files.map(\.digest)).sorted() {
                 try await Self.lockBlob(digest, tenantID: tenant.id, exclusive: false, on: connection, logger: logger)
+            }
+            let again = try await Self.proxied(under: directory, on: connection, logger: logger).filter { $0.path != directory }
+            guard again == files else {
+                throw CairnError(.invalidState, "The files under '\(directory)' changed while the version was registered; register it again.")
             }
             let paths = relative.map(\.value)
             try await connection.query(
@@ -106,6 +118,23 @@ extension PostgresArtifactStore {
                     after: .object(["source": .string(directory.value), "files": .number(Double(files.count))])),
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return files.count
+        }
+    }
+
+    /// Refuses a write at, under or above a directory a version was registered from (the trigger of sql/0017 too).
+    static func refuseFrozen(_ path: ArtifactPath, on connection: PostgresConnection, logger: Logger) async throws {
+        let frozen = try await connection.query(
+            """
+            SELECT d.path FROM cairn.proxied_frozen_directories d
+            WHERE starts_with(\(path.value), d.path || '/') OR d.path = \(path.value) OR starts_with(d.path, \(path.value + "/"))
+            LIMIT 1
+            """, logger: logger
+        ).decode(String.self).first { _ in true }
+        if let frozen {
+            throw CairnError(
+                .invalidState,
+                "'\(frozen)' was registered as a model version and is frozen: what the version's users load stays what was registered. Upload to a new directory instead."
+            )
         }
     }
 
