@@ -35,7 +35,11 @@ extension CairnError {
         }
     }
 
-    public func response() -> Response {
+    public func response() -> Response { response(code: code.rawValue, status: status) }
+
+    /// The error body with a surface's own code and status for this error (MLflow's mapping differs from /api/v1's);
+    /// the headers a client acts on are the same everywhere.
+    public func response(code wireCode: String, status: HTTPResponse.Status) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
@@ -43,7 +47,7 @@ extension CairnError {
         if let resourceSize { headers[.contentRange] = "bytes */\(resourceSize)" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(ErrorBody(errorCode: code.rawValue, message: message))) ?? Data()
+        let data = (try? encoder.encode(ErrorBody(errorCode: wireCode, message: message))) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

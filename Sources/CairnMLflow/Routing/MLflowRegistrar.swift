@@ -32,7 +32,7 @@ struct MLflowRegistrar: Sendable {
         for root in Self.roots {
             for prefix in ["", "tenants/{tenant}/"] {
                 table.append(Endpoint(method: method, path: "/\(prefix)\(root)/\(path)", access: .open))
-                open.on(RouterPath(prefix + root + "/" + path), method: method) { request, context in try await handler(request, context) }
+                open.on(RouterPath(prefix + root + "/" + path), method: method, use: handler)
             }
         }
     }

@@ -1,10 +1,8 @@
 import CairnCore
 import CairnHTTPKit
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
 
 /// MLflow's error JSON with MLflow's status for each code (`ERROR_CODE_TO_HTTP_STATUS`): the one mapping of this
 /// surface. Every refusal is a 4xx whose code MLflow maps to that same status — the client resends 5xx for minutes,
@@ -35,13 +33,7 @@ enum MLflowError {
 
     static func response(_ error: CairnError) -> Response {
         let (code, status) = wire(error)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Basic realm="cairn", charset="UTF-8""# }
-        if let retryAfter = error.retryAfter { headers[.retryAfter] = "\(retryAfter)" }
-        if let size = error.resourceSize { headers[.contentRange] = "bytes */\(size)" }
-        let body = (try? JSONEncoder().encode(["error_code": code, "message": error.message])) ?? Data()
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return error.response(code: code, status: status)
     }
 }
 
@@ -52,7 +44,7 @@ struct MLflowErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let known = CairnError.from(error)
-            if known == nil || MLflowError.wire(known!).status.code >= 500 {
+            if known.map({ MLflowError.wire($0).status.code >= 500 }) ?? true {
                 context.logger.error("MLflow request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             return MLflowError.response(known ?? CairnError(.internalError, "The server could not complete the request."))
