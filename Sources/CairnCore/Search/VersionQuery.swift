@@ -36,6 +36,13 @@ public struct VersionQuery: Sendable {
         self.excludesPrompts = excludesPrompts
     }
 
+    /// The same search from another position and with another page size (tokens do not depend on the size).
+    public func page(after pageToken: String?, maxResults: Int) -> VersionQuery {
+        VersionQuery(
+            modelName: modelName, filter: filter, filterText: filterText, order: order, maxResults: maxResults, pageToken: pageToken,
+            excludesPrompts: excludesPrompts)
+    }
+
     /// Tokens are bound to the tenant, the scope and the query's meaning (the parsed filter, not its spelling).
     public func fingerprint(tenant: Tenant) -> String {
         PageToken.fingerprint(

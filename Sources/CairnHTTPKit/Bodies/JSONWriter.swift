@@ -25,6 +25,13 @@ public struct JSONWriter {
 
     public var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
+    /// The bytes written since the last call, for a body streamed in parts; the writer keeps its place in the document.
+    public mutating func flush() -> ByteBuffer {
+        let part = ByteBuffer(bytes: bytes)
+        bytes.removeAll(keepingCapacity: true)
+        return part
+    }
+
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))

@@ -5,6 +5,9 @@ import Foundation
 import Hummingbird
 
 extension MLflowRoutes {
+    /// Versions per database page of a streamed search: large enough that a 10,000-version answer is ten short
+    /// queries, small enough that the server holds little of it at once.
+    static let searchChunk = 1_000
     /// MLflow's version search limit; its client asks for 10,000 by default.
     static let versionSearchMax = 200_000
 
@@ -93,19 +96,10 @@ extension MLflowRoutes {
                 order: try MLflowOrder.versions(try fields.strings("order_by")),
                 maxResults: try Self.maxResults(try fields.int("max_results"), default: Self.versionSearchMax, max: Self.versionSearchMax),
                 pageToken: try fields.string("page_token"), excludesPrompts: filter.excludesPrompts)
-            let page = try await app.registry.search(query, scope)
-            return MLflowJSON.response { json in
-                if !page.versions.isEmpty {
-                    json.key("model_versions")
-                    json.beginArray()
-                    for version in page.versions { MLflowJSON.write(version, to: &json) }
-                    json.endArray()
-                }
-                if let token = page.nextPageToken {
-                    json.key("next_page_token")
-                    json.string(token)
-                }
-            }
+            var chunks = app.registry.searchInChunks(query, size: Self.searchChunk, scope)
+            // The first page is read before answering, so a bad token or filter is still a 4xx.
+            let first = try await chunks.next()
+            return MLflowJSON.streamedVersions(first: first, rest: chunks, logger: context.logger)
         }
         registrar.add(.get, "2.0/mlflow/model-versions/get-download-uri", access: .tenant(.reader)) { request, context, scope in
             let fields = try await MLflowFields.read(request, context: context)

@@ -1,8 +1,10 @@
+import CairnApp
 import CairnCore
 import CairnHTTPKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// MLflow's proto JSON: snake_case, timestamps as int64 milliseconds (JSON numbers), version numbers as strings,
 /// enums by name, empty fields left out. Keys are written in UTF-8 order (the writer checks it in debug builds).
@@ -15,6 +17,47 @@ enum MLflowJSON {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: json.buffer))
+    }
+
+    /// A version search answer streamed page by page (chunked transfer): `{"model_versions":[…],"next_page_token":…}`,
+    /// each page encoded and written as it arrives. A page that fails after the head was sent ends the connection,
+    /// so the client sees a broken answer, never a short one that looks complete.
+    static func streamedVersions(first: VersionPage?, rest: VersionSearchChunks, logger: Logger) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let body = ResponseBody { writer in
+            var json = JSONWriter(capacity: 256 * 1024)
+            var chunks = rest
+            var page = first
+            var listing = false
+            var token: String?
+            json.beginObject()
+            do {
+                while let current = page {
+                    if !current.versions.isEmpty && !listing {
+                        json.key("model_versions")
+                        json.beginArray()
+                        listing = true
+                    }
+                    for version in current.versions { write(version, to: &json) }
+                    token = current.nextPageToken
+                    try await writer.write(json.flush())
+                    page = try await chunks.next()
+                }
+            } catch {
+                logger.warning("version search stream failed after its head was sent", metadata: ["error": "\(error)"])
+                throw error
+            }
+            if listing { json.endArray() }
+            if let token {
+                json.key("next_page_token")
+                json.string(token)
+            }
+            json.endObject()
+            try await writer.write(json.flush())
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// `{}`: what MLflow answers for a change with nothing to return.
