@@ -205,7 +205,7 @@ let package = Package(
             name: "CairnJobsTests",
             dependencies: [
                 "CairnCore", "CairnApp", "CairnJobs", "CairnArtifacts", "CairnPostgres", "CairnOutbound", "CairnTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -113,16 +113,9 @@ public struct WebhookDispatcher<C: Clock>: Service where C.Duration == Duration 
         var retryAfter: Duration?
         do {
             let url = try WebhookURL(claimed.url)
-            let body = try claimed.body()
             let timestamp = Int(started.timeIntervalSince1970)
-            let secret = try WebhookSecret(parsing: claimed.secret)
-            let request = WebhookRequest(
-                url: url,
-                headers: [
-                    ("Content-Type", "application/json"), ("User-Agent", "Cairn-Webhooks/1"), ("webhook-id", claimed.messageID),
-                    ("webhook-timestamp", "\(timestamp)"),
-                    ("webhook-signature", secret.signature(messageID: claimed.messageID, timestamp: timestamp, body: body)),
-                ], body: body, timeout: settings.timeout)
+            let message = try claimed.message(timestamp: timestamp)
+            let request = WebhookRequest(url: url, headers: message.headers, body: message.body, timeout: settings.timeout)
             let response = try await transport.send(request, logger: logger)
             status = response.status
             excerpt = response.excerpt.isEmpty ? nil : response.excerpt

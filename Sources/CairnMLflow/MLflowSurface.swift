@@ -14,11 +14,13 @@ public enum MLflowSurface {
             registrar: MLflowRegistrar(router: router, authentication: authentication, table: table, tenants: useCases.tenants), app: useCases)
         routes.addServerInfoRoutes()
         routes.addWorkspaceRoutes()
+        routes.addWorkspaceAdministrationRoutes()
         routes.addRegisteredModelRoutes()
         routes.addModelVersionRoutes()
         routes.addAliasRoutes()
         routes.addLoggedModelRoutes()
         routes.addArtifactProxyRoutes()
+        routes.addWebhookRoutes()
     }
 }
 

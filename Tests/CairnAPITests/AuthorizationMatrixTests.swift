@@ -12,8 +12,11 @@ import Testing
 /// Walks every declared endpoint: no credentials → 401, too small a role → 403, another tenant's ids → 404.
 /// New endpoints join the table when they are registered, so none can ship without these checks.
 @Suite struct AuthorizationMatrixTests {
-    private static func concrete(_ path: String, tenant: String, webhook: UUID = UUID(), run: UUID = UUID()) -> String {
+    private static func concrete(_ path: String, tenant: String, webhook: UUID = UUID(), run: UUID = UUID(), mlflowWebhook: UUID = UUID())
+        -> String
+    {
         path.replacingOccurrences(of: "{tenant}", with: tenant).replacingOccurrences(of: "{webhook}", with: webhook.uuidString.lowercased())
+            .replacingOccurrences(of: "{webhook_id}", with: mlflowWebhook.uuidString.lowercased())
             .replacingOccurrences(of: "{run}", with: run.uuidString.lowercased())
             .replacingOccurrences(of: "{delivery}", with: "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d").replacingOccurrences(of: "{model}", with: "m")
             .replacingOccurrences(of: "{version}", with: "1")
@@ -81,11 +84,18 @@ import Testing
         let mine = try await db.makeTenant("matrix")
         let theirs = try await db.makeTenant("matrix-other", bindings: [RoleBinding(group: DistinguishedName("cn=someone-else,dc=x"), role: .admin)])
         var webhooks: [UUID: UUID] = [:]
+        var mlflowWebhooks: [UUID: UUID] = [:]
         var runs: [UUID: UUID] = [:]
         for tenant in [mine, theirs] {
             webhooks[tenant.id] = try await PostgresWebhookStore(database: db.database).createWebhook(
                 try WebhookSpec(url: "https://hooks.example.com/\(tenant.slug)", description: nil, eventTypes: nil, model: nil, active: false),
                 secret: .generate(), by: Actor(username: "t"), in: tenant, logger: db.logger
+            ).id
+            mlflowWebhooks[tenant.id] = try await PostgresWebhookStore(database: db.database).createMLflowWebhook(
+                try MLflowWebhookSpec(
+                    name: "matrix", url: "https://hooks.example.com/\(tenant.slug)/mlflow", description: nil, events: ["model_version.created"],
+                    active: false),
+                secret: nil, by: Actor(username: "t"), in: tenant, logger: db.logger
             ).id
             _ = try await db.registry.createModel(
                 try NewRegisteredModel(name: try ModelName("m"), description: nil, owner: nil, tags: nil), in: tenant, by: "t", logger: db.logger)
@@ -112,11 +122,14 @@ import Testing
         let endpoints = harness.server.endpoints
         #expect(endpoints.count >= 17)
         let hooks = webhooks
+        let mlflowHooks = mlflowWebhooks
         let recordedRuns = runs
 
         try await harness.run { api in
             for endpoint in endpoints {
-                let path = Self.concrete(endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!, run: recordedRuns[mine.id]!)
+                let path = Self.concrete(
+                    endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!, run: recordedRuns[mine.id]!,
+                    mlflowWebhook: mlflowHooks[mine.id]!)
                 let body = Self.sampleBody(endpoint)
                 let headers = Self.headers(endpoint, tenant: mine.slug.value)
                 if endpoint.access == .open {
@@ -150,9 +163,14 @@ import Testing
                     break
                 }
 
-                if endpoint.path.contains("{tenant}") || endpoint.path.contains("{workspace}") || endpoint.tenantHeader != nil {
+                // Platform administration is refused to everyone else before any tenant is looked up (403 whatever the name).
+                if endpoint.access != .platformAdmin,
+                    endpoint.path.contains("{tenant}") || endpoint.path.contains("{workspace}") || endpoint.tenantHeader != nil
+                {
                     // erin is admin of `mine` and nothing in `theirs`, where the same model and versions exist.
-                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value, webhook: hooks[theirs.id]!, run: recordedRuns[theirs.id]!)
+                    let other = Self.concrete(
+                        endpoint.path, tenant: theirs.slug.value, webhook: hooks[theirs.id]!, run: recordedRuns[theirs.id]!,
+                        mlflowWebhook: mlflowHooks[theirs.id]!)
                     let reply = try await api.call(
                         endpoint.method, other, as: "erin", body: body, headers: Self.headers(endpoint, tenant: theirs.slug.value))
                     #expect(reply.status == .notFound, "\(endpoint) in another tenant: \(reply.status) \(reply.text)")
@@ -205,9 +223,13 @@ import Testing
         let tenantRoutes = endpoints.filter { !$0.path.contains("{tenant}") && $0.tenantHeader == nil && $0.access != .open }
         #expect(
             tenantRoutes.map(\.description).sorted() == [
+                "DELETE /ajax-api/3.0/mlflow/workspaces/{workspace} [platform admin]",
+                "DELETE /api/3.0/mlflow/workspaces/{workspace} [platform admin]",
                 "GET /ajax-api/3.0/mlflow/workspaces [authenticated]", "GET /ajax-api/3.0/mlflow/workspaces/{workspace} [authenticated]",
                 "GET /api/3.0/mlflow/workspaces [authenticated]", "GET /api/3.0/mlflow/workspaces/{workspace} [authenticated]",
-                "GET /api/v1/tenants [authenticated]", "POST /api/v1/tenants [platform admin]",
+                "GET /api/v1/tenants [authenticated]", "PATCH /ajax-api/3.0/mlflow/workspaces/{workspace} [platform admin]",
+                "PATCH /api/3.0/mlflow/workspaces/{workspace} [platform admin]", "POST /ajax-api/3.0/mlflow/workspaces [platform admin]",
+                "POST /api/3.0/mlflow/workspaces [platform admin]", "POST /api/v1/tenants [platform admin]",
             ])
         // A route taking its tenant from MLFLOW's workspace header has the access of its twin under /tenants/{tenant}.
         let prefixed = Dictionary(

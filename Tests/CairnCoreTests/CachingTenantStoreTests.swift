@@ -151,6 +151,13 @@ private final class CountingTenantStore: TenantStore {
         return acme
     }
 
+    func updateDisplayName(_ name: String, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
+        record("rename")
+        return acme
+    }
+
+    func retireTenant(tenantID: UUID, by actor: Actor, logger: Logger) async throws { record("retire") }
+
     func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: Actor, logger: Logger) async throws -> [RoleBinding] {
         record("replace")
         return bindings

@@ -7,7 +7,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException, RestException
 
-from conftest import URL, as_user, native, request_count, with_token
+from conftest import BINDINGS, URL, as_user, native, request_count, with_token
 
 
 def client(tenant):
@@ -365,3 +365,59 @@ def test_last_updated_timestamp_moves_as_mlflows(acme):
         before_delete = c.get_registered_model("lut").last_updated_timestamp
         c.delete_model_version("lut", "2")
         assert c.get_registered_model("lut").last_updated_timestamp > before_delete
+
+
+def test_workspace_administration(acme, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", URL)
+    name = f"ws-{int(time.time() * 1000) % 10**9}"
+    with as_user("erin"):  # a tenant admin, not a platform admin
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.create_workspace(name, description="not yours")
+        assert error_code(excinfo) == "PERMISSION_DENIED"
+    with as_user("pat"):
+        created = mlflow.create_workspace(name, description="Fraud team")
+        assert (created.name, created.description) == (name, "Fraud team")
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.create_workspace(name)
+        assert error_code(excinfo) == "RESOURCE_ALREADY_EXISTS"
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.create_workspace(f"{name}-s3", default_artifact_root="s3://elsewhere")
+        assert error_code(excinfo) == "INVALID_PARAMETER_VALUE"
+        assert mlflow.update_workspace(name, description="Fraud & risk").description == "Fraud & risk"
+        assert mlflow.get_workspace(name).description == "Fraud & risk"
+        assert name in [w.name for w in mlflow.list_workspaces()]
+        # The new workspace is a tenant without bindings: nobody but platform admins sees it yet.
+    with as_user("alice"):
+        assert name not in [w.name for w in mlflow.list_workspaces()]
+    native("PUT", f"/api/v1/tenants/{name}/role-bindings", "pat", {"role_bindings": BINDINGS})
+    with as_user("alice"):
+        assert name in [w.name for w in mlflow.list_workspaces()]
+        mlflow.set_workspace(name)
+        try:
+            MlflowClient().create_registered_model("held")
+        finally:
+            mlflow.set_workspace(None)
+    with as_user("pat"):
+        # Retiring a workspace that still holds models is refused; Cairn never cascades a registry away.
+        with pytest.raises(MlflowException, match="still holds 1 registered model") as excinfo:
+            mlflow.delete_workspace(name)
+        assert error_code(excinfo) == "RESOURCE_CONFLICT"
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.delete_workspace(name, mode="CASCADE")
+        assert error_code(excinfo) == "INVALID_PARAMETER_VALUE"
+    with as_user("alice"):
+        client(name).delete_registered_model("held")
+    with as_user("pat"):
+        mlflow.delete_workspace(name)
+        assert name not in [w.name for w in mlflow.list_workspaces()]
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.get_workspace(name)
+        assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"
+        # Its name stays taken, so its audit trail keeps one meaning.
+        with pytest.raises(MlflowException) as excinfo:
+            mlflow.create_workspace(name)
+        assert error_code(excinfo) == "RESOURCE_ALREADY_EXISTS"
+    with as_user("alice"):
+        with pytest.raises(MlflowException) as excinfo:
+            client(name).get_registered_model("held")
+        assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"

@@ -2,7 +2,9 @@
 -- script ends with one machine-readable line: RESULT <requests> <seconds> <p50 ms> <p99 ms> <non-2xx> <socket errors>.
 local M = {}
 
+-- An empty BENCH_AUTH sends no Authorization header (a server without authentication, /healthz).
 M.auth = os.getenv("BENCH_AUTH")
+if M.auth == "" then M.auth = nil end
 M.base = os.getenv("BENCH_BASE") or ""
 M.headers = { ["Authorization"] = M.auth, ["Content-Type"] = "application/json" }
 

@@ -48,6 +48,32 @@ public struct TenantAdministration: Sendable {
         return (created, checked.role(for: principal.groups))
     }
 
+    /// Sets a tenant's display name; platform administrators only.
+    public func rename(_ slug: TenantSlug, to displayName: String, principal: Principal, requestID: String, logger: Logger) async throws
+        -> Tenant
+    {
+        let scope = try await platformScope(slug, principal: principal, requestID: requestID, logger: logger)
+        let name = try NewTenant.displayName(displayName)
+        let updated = try await store.updateDisplayName(name, tenantID: scope.tenant.id, by: scope.actor, logger: scope.logger)
+        scope.logger.info("tenant renamed")
+        return updated
+    }
+
+    /// Retires an empty tenant; platform administrators only (see `TenantStore.retireTenant`).
+    public func retire(_ slug: TenantSlug, principal: Principal, requestID: String, logger: Logger) async throws {
+        let scope = try await platformScope(slug, principal: principal, requestID: requestID, logger: logger)
+        try await store.retireTenant(tenantID: scope.tenant.id, by: scope.actor, logger: scope.logger)
+        scope.logger.notice("tenant retired")
+    }
+
+    /// A platform administrator's scope in a tenant; anyone else cannot find a tenant they have no role in, and is
+    /// refused one they have a role in.
+    private func platformScope(_ slug: TenantSlug, principal: Principal, requestID: String, logger: Logger) async throws -> RequestScope {
+        let scope = try await self.scope(slug, for: principal, requestID: requestID, logger: logger)
+        guard isPlatformAdmin(principal) else { throw CairnError.denied("Only platform administrators may do this.") }
+        return scope
+    }
+
     /// The tenants a caller sees with their role there: every tenant for platform admins, else those where a
     /// group of theirs is bound (a token: only its own tenant, capped at its role).
     public func visibleTenants(to principal: Principal, logger: Logger) async throws -> [(tenant: Tenant, role: Role?)] {

@@ -13,12 +13,20 @@ public struct WebhookAdministration: Sendable {
         self.transport = transport
     }
 
+    /// Each surface manages its own flavor of webhook (`/api/v1` the native ones, the MLflow surface MLflow's); the
+    /// delivery log and redelivery serve both.
     public func webhooks(_ scope: RequestScope) async throws -> [Webhook] {
-        try await store.webhooks(in: scope.tenant, logger: scope.logger)
+        try await store.webhooks(in: scope.tenant, logger: scope.logger).filter { $0.flavor == .cairn }
     }
 
     public func webhook(_ id: UUID, _ scope: RequestScope) async throws -> Webhook {
-        try await store.webhook(id: id, in: scope.tenant, logger: scope.logger)
+        try await webhook(id, flavor: .cairn, scope)
+    }
+
+    func webhook(_ id: UUID, flavor: WebhookFlavor, _ scope: RequestScope) async throws -> Webhook {
+        let webhook = try await store.webhook(id: id, in: scope.tenant, logger: scope.logger)
+        guard webhook.flavor == flavor else { throw CairnError.notFound("Webhook not found.") }
+        return webhook
     }
 
     /// The webhook and its secret, which is never shown again.
@@ -32,7 +40,7 @@ public struct WebhookAdministration: Sendable {
 
     /// The updated webhook, and the new secret when the change rotated it.
     public func update(_ id: UUID, _ changes: WebhookChanges, _ scope: RequestScope) async throws -> (Webhook, WebhookSecret?) {
-        let spec = try changes.applied(to: try await store.webhook(id: id, in: scope.tenant, logger: scope.logger))
+        let spec = try changes.applied(to: try await webhook(id, scope))
         if changes.url != nil { try await transport.vet(spec.url, logger: scope.logger) }
         let secret = changes.rotateSecret ? WebhookSecret.generate() : nil
         let webhook = try await store.updateWebhook(
@@ -42,6 +50,7 @@ public struct WebhookAdministration: Sendable {
     }
 
     public func delete(_ id: UUID, _ scope: RequestScope) async throws {
+        _ = try await webhook(id, scope)
         try await store.deleteWebhook(id: id, by: scope.actor, in: scope.tenant, logger: scope.logger)
         scope.logger.info("webhook deleted", metadata: ["cairn.webhook": "\(id)"])
     }
@@ -59,6 +68,7 @@ public struct WebhookAdministration: Sendable {
     }
 
     public func ping(_ id: UUID, _ scope: RequestScope) async throws -> WebhookDelivery {
-        try await store.ping(id, by: scope.actor, in: scope.tenant, logger: scope.logger)
+        _ = try await webhook(id, scope)
+        return try await store.ping(id, by: scope.actor, in: scope.tenant, logger: scope.logger)
     }
 }

@@ -98,6 +98,16 @@ public final class CachingTenantStore: TenantStore {
         return try await base.updateSettings(merging: changes, tenantID: tenantID, by: actor, logger: logger)
     }
 
+    public func updateDisplayName(_ name: String, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
+        defer { invalidate(tenantID: tenantID) }
+        return try await base.updateDisplayName(name, tenantID: tenantID, by: actor, logger: logger)
+    }
+
+    public func retireTenant(tenantID: UUID, by actor: Actor, logger: Logger) async throws {
+        defer { invalidate(tenantID: tenantID) }
+        try await base.retireTenant(tenantID: tenantID, by: actor, logger: logger)
+    }
+
     public func replaceRoleBindings(_ bindings: [RoleBinding], tenantID: UUID, by actor: Actor, logger: Logger) async throws -> [RoleBinding] {
         defer { invalidate(tenantID: tenantID) }
         return try await base.replaceRoleBindings(bindings, tenantID: tenantID, by: actor, logger: logger)

@@ -24,11 +24,16 @@ public struct NewTenant: Sendable {
     public let settings: JSONObject
 
     public init(slug: TenantSlug, displayName: String, settings: JSONObject) throws(CairnError) {
-        let trimmed = String(displayName.trimmingWhitespace())
-        guard (1...200).contains(trimmed.count) else { throw .invalid("'display_name' must be 1 to 200 characters.") }
         self.slug = slug
-        self.displayName = trimmed
+        self.displayName = try Self.displayName(displayName)
         self.settings = try settings.validated(field: "settings", maxKeys: 100)
+    }
+
+    /// A display name as stored: trimmed, 1 to 200 characters.
+    public static func displayName(_ raw: String) throws(CairnError) -> String {
+        let trimmed = String(raw.trimmingWhitespace())
+        guard (1...200).contains(trimmed.count) else { throw .invalid("'display_name' must be 1 to 200 characters.") }
+        return trimmed
     }
 }
 

@@ -14,11 +14,20 @@ public struct Webhook: Sendable, Equatable {
     public let createdBy: String
     public let updatedAt: Date
     public let updatedBy: String
+    /// Which surface's webhook this is: its message format, signature and event names.
+    public let flavor: WebhookFlavor
+    /// An MLflow webhook's name.
+    public let name: String?
+    /// An MLflow webhook's events (`model_version.created`, …), sorted.
+    public let mlflowEvents: [String]?
 
     public init(
         id: UUID, url: String, description: String, eventTypes: [String]?, model: String?, active: Bool, createdAt: Date, createdBy: String,
-        updatedAt: Date, updatedBy: String
+        updatedAt: Date, updatedBy: String, flavor: WebhookFlavor = .cairn, name: String? = nil, mlflowEvents: [String]? = nil
     ) {
+        self.flavor = flavor
+        self.name = name
+        self.mlflowEvents = mlflowEvents
         self.id = id
         self.url = url
         self.description = description
@@ -33,11 +42,17 @@ public struct Webhook: Sendable, Equatable {
 
     /// What the audit log keeps: never the secret.
     public var auditJSON: JSONValue {
-        .object([
+        var members: JSONObject = [
             "id": .string(id.uuidString.lowercased()), "url": .string(Self.redacted(url)), "description": .string(description),
             "event_types": eventTypes.map { .array($0.map(JSONValue.string)) } ?? .null, "model": model.map(JSONValue.string) ?? .null,
             "active": .bool(active),
-        ])
+        ]
+        if flavor == .mlflow {
+            members["flavor"] = .string(flavor.rawValue)
+            members["name"] = name.map(JSONValue.string) ?? .null
+            members["mlflow_events"] = .array((mlflowEvents ?? []).map(JSONValue.string))
+        }
+        return .object(members)
     }
 }
 
@@ -54,6 +69,13 @@ extension Webhook {
         components.fragment = nil
         return components.string ?? "<unparseable URL>"
     }
+}
+
+public enum WebhookFlavor: String, Sendable, Equatable {
+    /// `/api/v1`'s: Standard Webhooks messages of Cairn's events, signed with a generated `whsec_` secret.
+    case cairn
+    /// The MLflow surface's: MLflow's event names and message shape, signed (when a secret was set) as MLflow signs.
+    case mlflow
 }
 
 /// A webhook as an admin asks for it, validated.

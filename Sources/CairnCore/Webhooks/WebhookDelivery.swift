@@ -80,13 +80,17 @@ public struct ClaimedDelivery: Sendable {
     public let deliveryID: UUID
     public let webhookID: UUID
     public let url: String
-    public let secret: String
+    /// A native webhook's `whsec_` secret; an MLflow webhook's chosen secret, or nil (unsigned).
+    public let secret: String?
     public let messageID: String
     public let type: String
     /// The event, or nil for a ping.
     public let event: RegistryEvent?
-    /// A ping's data.
+    /// A ping's data, or an MLflow message's `data`.
     public let payload: JSONValue?
+    public let flavor: WebhookFlavor
+    /// The tenant's slug (MLflow messages name their workspace).
+    public let workspace: String
     public let createdAt: Date
     /// This attempt's number (1-based, over the delivery's life).
     public let attempt: Int
@@ -94,9 +98,11 @@ public struct ClaimedDelivery: Sendable {
     public let attemptInRound: Int
 
     public init(
-        tenantID: UUID, deliveryID: UUID, webhookID: UUID, url: String, secret: String, messageID: String, type: String, event: RegistryEvent?,
-        payload: JSONValue?, createdAt: Date, attempt: Int, attemptInRound: Int
+        tenantID: UUID, deliveryID: UUID, webhookID: UUID, url: String, secret: String?, messageID: String, type: String, event: RegistryEvent?,
+        payload: JSONValue?, createdAt: Date, attempt: Int, attemptInRound: Int, flavor: WebhookFlavor = .cairn, workspace: String = ""
     ) {
+        self.flavor = flavor
+        self.workspace = workspace
         self.tenantID = tenantID
         self.deliveryID = deliveryID
         self.webhookID = webhookID

@@ -110,6 +110,27 @@ struct MLflowFields: Sendable {
         }
     }
 
+    /// MLflow's webhook events, `[{"entity": "MODEL_VERSION", "action": "CREATED"}]`, as `model_version.created`; nil
+    /// when the field is absent.
+    func webhookEvents(_ name: String = "events") throws(CairnError) -> [String]? {
+        guard case .body(let members) = source, let raw = members[name], raw != .null else { return nil }
+        guard case .array(let items) = raw else { throw .invalid("Invalid value for parameter '\(name)': expected a list of {entity, action}.") }
+        return try items.map { item throws(CairnError) in try Self.webhookEvent(item, field: name) }
+    }
+
+    /// One `{"entity", "action"}` object as `entity.action`; nil when the field is absent.
+    func webhookEvent(_ name: String) throws(CairnError) -> String? {
+        guard case .body(let members) = source, let raw = members[name], raw != .null else { return nil }
+        return try Self.webhookEvent(raw, field: name)
+    }
+
+    private static func webhookEvent(_ item: JSONValue, field: String) throws(CairnError) -> String {
+        guard case .object(let event) = item, case .string(let entity)? = event["entity"], case .string(let action)? = event["action"] else {
+            throw .invalid("Invalid value for parameter '\(field)': every event needs an 'entity' and an 'action'.")
+        }
+        return "\(entity.lowercased()).\(action.lowercased())"
+    }
+
     /// MLflow's `[{"key": …, "value": …}]` tag lists.
     func tags(_ name: String = "tags") throws(CairnError) -> [String: String] {
         guard case .body(let members) = source, let raw = members[name] else { return [:] }

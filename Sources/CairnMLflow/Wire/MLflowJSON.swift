@@ -32,21 +32,26 @@ enum MLflowJSON {
             var listing = false
             var token: String?
             json.beginObject()
-            do {
-                while let current = page {
-                    if !current.versions.isEmpty && !listing {
-                        json.key("model_versions")
-                        json.beginArray()
-                        listing = true
-                    }
-                    for version in current.versions { write(version, to: &json) }
-                    token = current.nextPageToken
-                    try await writer.write(json.flush())
-                    page = try await chunks.next()
+            while let current = page {
+                if !current.versions.isEmpty && !listing {
+                    json.key("model_versions")
+                    json.beginArray()
+                    listing = true
                 }
-            } catch {
-                logger.warning("version search stream failed after its head was sent", metadata: ["error": "\(error)"])
-                throw error
+                for version in current.versions { write(version, to: &json) }
+                token = current.nextPageToken
+                do {
+                    try await writer.write(json.flush())
+                } catch {
+                    logger.info("version search stream ended: the client went away", metadata: ["error": "\(error)"])
+                    throw error
+                }
+                do {
+                    page = try await chunks.next()
+                } catch {
+                    logger.warning("version search stream failed after its head was sent", metadata: ["error": "\(error)"])
+                    throw error
+                }
             }
             if listing { json.endArray() }
             if let token {

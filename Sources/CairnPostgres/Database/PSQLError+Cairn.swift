@@ -32,6 +32,8 @@ extension PSQLError {
         case PostgresError.Code.checkViolation.raw where constraint == "proxied_artifact_frozen":
             return CairnError(
                 .invalidState, "That artifact directory was registered as a model version and is frozen; upload to a new directory instead.")
+        case PostgresError.Code.checkViolation.raw where constraint == "tenant_retired":
+            return CairnError(.invalidState, "This tenant has been retired; nothing can be registered in it.")
         case PostgresError.Code.checkViolation.raw where constraint == "version_ready_is_final":
             return CairnError(.invalidState, "A READY version stays READY.")
         case PostgresError.Code.checkViolation.raw, PostgresError.Code.notNullViolation.raw,

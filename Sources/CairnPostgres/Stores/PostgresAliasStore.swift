@@ -51,8 +51,13 @@ public struct PostgresAliasStore: AliasStore {
         }
     }
 
+    /// One round trip (`cairn.tenant_alias_version`); only when nothing is found is the model looked up, to say which
+    /// of the two is missing.
     public func resolveAlias(_ alias: AliasName, of modelName: String, in tenant: Tenant, logger: Logger) async throws -> ModelVersion {
-        try await database.withTenant(tenant.id, logger: logger) { connection in
+        let found = try await database.scopedRead(
+            TenantAliasVersion(tenantID: tenant.id, name: ModelName.lookupForm(modelName), alias: alias.value), logger: logger)
+        if let version = found.first { return version }
+        return try await database.withTenant(tenant.id, logger: logger) { connection in
             let model = try await PostgresRegistryStore.model(named: modelName, on: connection, logger: logger)
             guard let version = model.aliases[alias.value] else { throw CairnError.notFound("Model '\(model.name)' has no alias '\(alias)'.") }
             return try await PostgresRegistryStore.version(version, modelID: model.id, on: connection, logger: logger)
@@ -80,5 +85,21 @@ public struct PostgresAliasStore: AliasStore {
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return updated
         }
+    }
+}
+
+/// A version by its alias, prepared once per connection.
+struct TenantAliasVersion: VersionRows {
+    static let sql = "SELECT * FROM cairn.tenant_alias_version($1, $2, $3)"
+    let tenantID: UUID
+    let name: String
+    let alias: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(tenantID)
+        bindings.append(name)
+        bindings.append(alias)
+        return bindings
     }
 }

@@ -7,10 +7,10 @@ extension PostgresRegistryStore {
     public func searchVersions(_ query: VersionQuery, in tenant: Tenant, logger: Logger) async throws -> VersionPage {
         let fingerprint = query.fingerprint(tenant: tenant)
         let position = try query.pageToken.map { token throws(CairnError) in
-            try PageToken.decode(token, fingerprint: fingerprint, positionCount: SearchSQL.columns(query.order).count).position
+            try PageToken.decode(token, fingerprint: fingerprint, positionCount: SearchSQL.columns(for: query).count).position
         }
         let (text, binds) = try Self.searchStatement(query, after: position)
-        let columnCount = SearchSQL.columns(query.order).count
+        let columnCount = SearchSQL.columns(for: query).count
         return try await database.withTenant(tenant.id, logger: logger) { connection in
             var versions: [ModelVersion] = []
             var positions: [[String]] = []
@@ -40,13 +40,19 @@ extension PostgresRegistryStore {
         var sql = SearchSQL()
         // The model by name in the same statement, as a scalar subquery so the plan walks that model's versions in
         // index order; only an empty page asks whether the model exists at all.
+        var model = "v.model_id"
         if let name = query.modelName {
             sql.conditions.append(
                 "v.model_id = (SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(ModelName.lookupForm(name))))")
+        } else if let name = SearchSQL.pinnedName(query) {
+            // A filter that names one model exactly (MLflow's `search_model_versions("name='x'")`) walks that model's
+            // versions in index order too, and asks the prompt question once for the model, not once per version.
+            model = "(SELECT id FROM cairn.registered_models WHERE name = \(try sql.bind(name)))"
+            sql.conditions.append("v.model_id = \(model)")
         }
         for clause in query.filter.clauses { try sql.add(clause) }
-        if query.excludesPrompts { sql.conditions.append(SearchSQL.notPrompt(versionsOf: "v.model_id")) }
-        let (cursor, order) = try sql.keyset(SearchSQL.columns(query.order), after: position)
+        if query.excludesPrompts { sql.conditions.append(SearchSQL.notPrompt(versionsOf: model)) }
+        let (cursor, order) = try sql.keyset(SearchSQL.columns(for: query), after: position)
         let text = """
             SELECT \(versionColumns), \(cursor) FROM \(versionSource)
             WHERE \(sql.conditions.isEmpty ? "TRUE" : sql.conditions.joined(separator: " AND "))
@@ -168,12 +174,28 @@ struct SearchSQL {
         }
     }
 
+    /// The one model an exact `name = '…'` clause of the filter pins, when no model name scopes the query already.
+    static func pinnedName(_ query: VersionQuery) -> String? {
+        guard query.modelName == nil else { return nil }
+        for clause in query.filter.clauses {
+            if case .name = clause.field, clause.op == .equal, case .string(let name) = clause.value { return name }
+        }
+        return nil
+    }
+
+    /// The query's sort columns; with the model pinned by the filter, the model's name is the same on every row and
+    /// drops out, so the order is one an index on the model's versions serves.
+    static func columns(for query: VersionQuery) -> [SortColumn] {
+        columns(query.order, modelPinned: pinnedName(query) != nil)
+    }
+
     /// A version order's columns: its terms, then the model and the version number (unique together) unless a term
-    /// already names them, in the direction of the last term.
-    static func columns(_ order: VersionOrder) -> [SortColumn] {
+    /// already names them (or the model is pinned), in the direction of the last term.
+    static func columns(_ order: VersionOrder, modelPinned: Bool = false) -> [SortColumn] {
         var columns: [SortColumn] = []
-        var keys = Set<String>()
+        var keys = Set<String>(modelPinned ? ["model"] : [])
         for term in order.terms {
+            if modelPinned, term.key == .name { continue }
             switch term.key {
             case .createdAt: columns.append(.timestamp("v.created_at", descending: term.descending))
             case .updatedAt: columns.append(.timestamp("v.updated_at", descending: term.descending))

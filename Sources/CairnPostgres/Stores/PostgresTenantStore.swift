@@ -38,14 +38,17 @@ public struct PostgresTenantStore: TenantStore {
         try await database.withoutTenant(logger: logger) { connection in
             try await Self.tenants(
                 from: connection.query(
-                    "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.slug = \(slug.value)", logger: logger)
+                    "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.slug = \(slug.value) AND t.retired_at IS NULL",
+                    logger: logger)
             ).first
         }
     }
 
     public func allTenants(logger: Logger) async throws -> [Tenant] {
         try await database.withoutTenant(logger: logger) { connection in
-            try await Self.tenants(from: connection.query("SELECT \(unescaped: Self.columns) FROM cairn.tenants t ORDER BY t.slug", logger: logger))
+            try await Self.tenants(
+                from: connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM cairn.tenants t WHERE t.retired_at IS NULL ORDER BY t.slug", logger: logger))
         }
     }
 
@@ -67,6 +70,58 @@ public struct PostgresTenantStore: TenantStore {
                 by: actor, tenantID: tenantID, on: connection, logger: logger)
             return updated
         }
+    }
+
+    public func updateDisplayName(_ name: String, tenantID: UUID, by actor: Actor, logger: Logger) async throws -> Tenant {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let before = try await Self.lockedLive(tenantID, on: connection, logger: logger)
+            let rows = try await connection.query(
+                "UPDATE cairn.tenants AS t SET display_name = \(name) WHERE t.id = \(tenantID) RETURNING \(unescaped: Self.columns)",
+                logger: logger)
+            guard let updated = try await Self.tenants(from: rows).first else { throw CairnError.notFound("Tenant not found.") }
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "tenant.updated", objectType: "tenant", objectID: updated.slug.value, before: before.auditJSON,
+                    after: updated.auditJSON),
+                by: actor, tenantID: tenantID, on: connection, logger: logger)
+            return updated
+        }
+    }
+
+    public func retireTenant(tenantID: UUID, by actor: Actor, logger: Logger) async throws {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let before = try await Self.lockedLive(tenantID, on: connection, logger: logger)
+            // Model inserts take the tenant row's key share (their foreign key), so none slips in after this count.
+            let models = try await connection.query("SELECT count(*) FROM cairn.registered_models", logger: logger).decode(Int.self)
+            var count = 0
+            for try await value in models { count = value }
+            guard count == 0 else {
+                throw CairnError(
+                    .invalidState,
+                    "Tenant '\(before.slug)' still holds \(count) registered model\(count == 1 ? "" : "s"); delete them first. "
+                        + "Cairn never deletes a tenant's registry with it.")
+            }
+            let bindings = try await Self.bindings(on: connection, logger: logger)
+            try await connection.query("DELETE FROM cairn.role_bindings", logger: logger)
+            try await connection.query(
+                "UPDATE cairn.api_tokens SET revoked_at = now(), revoked_by = \(actor.username) WHERE revoked_at IS NULL", logger: logger)
+            try await connection.query("UPDATE cairn.webhooks SET active = false, updated_at = now(), updated_by = \(actor.username)", logger: logger)
+            try await connection.query(
+                "UPDATE cairn.tenants SET retired_at = now(), retired_by = \(actor.username) WHERE id = \(tenantID)", logger: logger)
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "tenant.retired", objectType: "tenant", objectID: before.slug.value,
+                    before: .object(["tenant": before.auditJSON, "role_bindings": bindings.auditJSON])),
+                by: actor, tenantID: tenantID, on: connection, logger: logger)
+        }
+    }
+
+    /// The tenant's row, locked, unless it is retired.
+    private static func lockedLive(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Tenant {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: columns) FROM cairn.tenants t WHERE t.id = \(tenantID) AND t.retired_at IS NULL FOR UPDATE", logger: logger)
+        guard let tenant = try await tenants(from: rows).first else { throw CairnError.notFound("Tenant not found.") }
+        return tenant
     }
 
     public func tenantRoles(groups: Set<DistinguishedName>, logger: Logger) async throws -> [(tenant: Tenant, role: Role)] {

@@ -112,7 +112,7 @@ extension PostgresWebhookStore {
                     RETURNING d.id, d.seq, d.webhook_id, d.event_id, d.type, d.message_id, d.payload, d.created_at, d.attempts, d.round_start
                 )
                 SELECT l.id, l.webhook_id, l.type, l.message_id, l.payload::text AS ping, l.created_at, l.attempts, l.round_start,
-                       w.url, w.secret, e.id AS event_id, e.object_type, e.object_id, e.model, e.version, e.payload::text AS event_payload,
+                       w.url, w.secret, w.flavor, (SELECT slug FROM cairn.tenants WHERE id = \(tenantID)) AS workspace, e.id AS event_id, e.object_type, e.object_id, e.model, e.version, e.payload::text AS event_payload,
                        e.actor, e.request_id, e.at
                 FROM leased l
                 JOIN cairn.webhooks w ON w.tenant_id = \(tenantID) AND w.id = l.webhook_id
@@ -137,7 +137,8 @@ extension PostgresWebhookStore {
                         secret: try row.value("secret"), messageID: try row.value("message_id"), type: type, event: event,
                         payload: try row.value("ping", as: String?.self).map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) },
                         createdAt: try row.value("created_at"), attempt: attempts,
-                        attemptInRound: attempts - (try row.value("round_start", as: Int.self))))
+                        attemptInRound: attempts - (try row.value("round_start", as: Int.self)),
+                        flavor: WebhookFlavor(rawValue: try row.value("flavor")) ?? .cairn, workspace: try row.value("workspace")))
             }
             return claimed
         }

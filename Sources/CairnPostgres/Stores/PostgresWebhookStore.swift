@@ -11,7 +11,8 @@ public struct PostgresWebhookStore: WebhookStore {
         self.database = database
     }
 
-    static let columns = "id, url, description, event_types, model, active, created_at, created_by, updated_at, updated_by"
+    static let columns =
+        "id, url, description, event_types, model, active, created_at, created_by, updated_at, updated_by, flavor, name, mlflow_events"
 
     public func createWebhook(_ spec: WebhookSpec, secret: WebhookSecret, by actor: Actor, in tenant: Tenant, logger: Logger) async throws -> Webhook
     {
@@ -28,6 +29,66 @@ public struct PostgresWebhookStore: WebhookStore {
                 AuditEvent(action: "webhook.created", objectType: "webhook", objectID: created.id.uuidString.lowercased(), after: created.auditJSON),
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
             return created
+        }
+    }
+
+    public func createMLflowWebhook(_ spec: MLflowWebhookSpec, secret: String?, by actor: Actor, in tenant: Tenant, logger: Logger) async throws
+        -> Webhook
+    {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO cairn.webhooks (tenant_id, url, description, active, secret, flavor, name, mlflow_events, created_by, updated_by)
+                VALUES (\(tenant.id), \(spec.url.text), \(spec.description), \(spec.active), \(secret), 'mlflow', \(spec.name), \(spec.events),
+                        \(actor.username), \(actor.username))
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            guard let created = try await Self.webhooks(from: rows).first else { throw CairnError(.internalError, "Webhook was not created.") }
+            try await AuditTrail.record(
+                AuditEvent(action: "webhook.created", objectType: "webhook", objectID: created.id.uuidString.lowercased(), after: created.auditJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return created
+        }
+    }
+
+    public func updateMLflowWebhook(
+        id: UUID, to spec: MLflowWebhookSpec, newSecret: String??, by actor: Actor, in tenant: Tenant, logger: Logger
+    ) async throws -> Webhook {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let before = try await Self.webhook(id: id, on: connection, lock: true, logger: logger)
+            guard before.flavor == .mlflow else { throw CairnError.notFound("Webhook not found.") }
+            let replaceSecret = newSecret != nil
+            let rows = try await connection.query(
+                """
+                UPDATE cairn.webhooks SET name = \(spec.name), url = \(spec.url.text), description = \(spec.description),
+                    mlflow_events = \(spec.events), active = \(spec.active),
+                    secret = CASE WHEN \(replaceSecret) THEN \(newSecret ?? nil) ELSE secret END,
+                    updated_at = now(), updated_by = \(actor.username)
+                WHERE id = \(id)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            guard let after = try await Self.webhooks(from: rows).first else { throw CairnError.notFound("Webhook not found.") }
+            var afterJSON = after.auditJSON
+            if replaceSecret, case .object(var members) = afterJSON {
+                members["secret_replaced"] = .bool(true)
+                afterJSON = .object(members)
+            }
+            try await AuditTrail.record(
+                AuditEvent(
+                    action: "webhook.updated", objectType: "webhook", objectID: id.uuidString.lowercased(), before: before.auditJSON,
+                    after: afterJSON),
+                by: actor, tenantID: tenant.id, on: connection, logger: logger)
+            return after
+        }
+    }
+
+    /// The webhook's MLflow secret (nil: unsigned), for a test send.
+    public func mlflowSecret(of id: UUID, in tenant: Tenant, logger: Logger) async throws -> String? {
+        try await database.withTenant(tenant.id, logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT secret FROM cairn.webhooks WHERE id = \(id) AND flavor = 'mlflow'", logger: logger)
+            for try await secret in rows.decode(String?.self) { return secret }
+            throw CairnError.notFound("Webhook not found.")
         }
     }
 
@@ -98,7 +159,8 @@ public struct PostgresWebhookStore: WebhookStore {
                     id: try row.value("id"), url: try row.value("url"), description: try row.value("description"),
                     eventTypes: try row.value("event_types"), model: try row.value("model"), active: try row.value("active"),
                     createdAt: try row.value("created_at"), createdBy: try row.value("created_by"), updatedAt: try row.value("updated_at"),
-                    updatedBy: try row.value("updated_by")))
+                    updatedBy: try row.value("updated_by"), flavor: WebhookFlavor(rawValue: try row.value("flavor")) ?? .cairn,
+                    name: try row.value("name"), mlflowEvents: try row.value("mlflow_events")))
         }
         return webhooks
     }
