@@ -10,26 +10,33 @@ extension PostgresRegistryStore {
             try PageToken.decode(token, fingerprint: fingerprint, positionCount: SearchSQL.columns(for: query).count).position
         }
         let (text, binds) = try Self.searchStatement(query, after: position)
-        let columnCount = SearchSQL.columns(for: query).count
+        let cursorNames = (0..<SearchSQL.columns(for: query).count).map { "cursor_\($0)" }
+        // Only the page's last row's position makes the next token; the over-fetched row says whether there is more.
+        let lastIndex = query.maxResults - 1
         return try await database.withTenant(tenant.id, logger: logger) { connection in
-            var versions: [ModelVersion] = []
-            var positions: [[String]] = []
-            func read(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws {
+            func read(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> ([ModelVersion], [String]) {
+                var versions: [ModelVersion] = []
+                versions.reserveCapacity(min(query.maxResults + 1, 1_024))
+                var last: [String] = []
                 for try await row in rows {
                     let access = row.makeRandomAccess()
+                    if versions.count == lastIndex { last = try cursorNames.map { try access.value($0) } }
                     versions.append(try Self.version(from: access))
-                    positions.append(try (0..<columnCount).map { try access.value("cursor_\($0)") })
                 }
+                return (versions, last)
             }
+            var (versions, last): ([ModelVersion], [String])
             switch text {
-            case ListingShape.FirstPage.sql: try await read(connection.execute(Listing<ListingShape.FirstPage>(binds: binds), logger: logger))
-            case ListingShape.NextPage.sql: try await read(connection.execute(Listing<ListingShape.NextPage>(binds: binds), logger: logger))
-            default: try await read(connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger))
+            case ListingShape.FirstPage.sql:
+                (versions, last) = try await read(connection.execute(Listing<ListingShape.FirstPage>(binds: binds), logger: logger))
+            case ListingShape.NextPage.sql:
+                (versions, last) = try await read(connection.execute(Listing<ListingShape.NextPage>(binds: binds), logger: logger))
+            default: (versions, last) = try await read(connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger))
             }
             if versions.isEmpty, let name = query.modelName { _ = try await Self.model(named: name, on: connection, logger: logger) }
             guard versions.count > query.maxResults else { return VersionPage(versions: versions, nextPageToken: nil) }
             versions.removeLast()
-            let token = PageToken(position: positions[versions.count - 1]).encode(fingerprint: fingerprint)
+            let token = PageToken(position: last).encode(fingerprint: fingerprint)
             return VersionPage(versions: versions, nextPageToken: token)
         }
     }
