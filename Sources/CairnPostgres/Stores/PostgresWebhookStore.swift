@@ -67,18 +67,8 @@ public struct PostgresWebhookStore: WebhookStore {
                 WHERE id = \(id)
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
-            guard let after = try await Self.webhooks(from: rows).first else { throw CairnError.notFound("Webhook not found.") }
-            var afterJSON = after.auditJSON
-            if replaceSecret, case .object(var members) = afterJSON {
-                members["secret_replaced"] = .bool(true)
-                afterJSON = .object(members)
-            }
-            try await AuditTrail.record(
-                AuditEvent(
-                    action: "webhook.updated", objectType: "webhook", objectID: id.uuidString.lowercased(), before: before.auditJSON,
-                    after: afterJSON),
-                by: actor, tenantID: tenant.id, on: connection, logger: logger)
-            return after
+            return try await Self.recordUpdate(
+                from: before, to: rows, secretNote: replaceSecret ? "secret_replaced" : nil, by: actor, in: tenant, on: connection, logger: logger)
         }
     }
 
@@ -118,18 +108,8 @@ public struct PostgresWebhookStore: WebhookStore {
                 WHERE id = \(id)
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
-            guard let after = try await Self.webhooks(from: rows).first else { throw CairnError.notFound("Webhook not found.") }
-            var afterJSON = after.auditJSON
-            if newSecret != nil, case .object(var members) = afterJSON {
-                members["secret_rotated"] = .bool(true)
-                afterJSON = .object(members)
-            }
-            try await AuditTrail.record(
-                AuditEvent(
-                    action: "webhook.updated", objectType: "webhook", objectID: id.uuidString.lowercased(), before: before.auditJSON,
-                    after: afterJSON),
-                by: actor, tenantID: tenant.id, on: connection, logger: logger)
-            return after
+            return try await Self.recordUpdate(
+                from: before, to: rows, secretNote: newSecret != nil ? "secret_rotated" : nil, by: actor, in: tenant, on: connection, logger: logger)
         }
     }
 
@@ -141,6 +121,25 @@ public struct PostgresWebhookStore: WebhookStore {
                 AuditEvent(action: "webhook.deleted", objectType: "webhook", objectID: id.uuidString.lowercased(), before: before.auditJSON),
                 by: actor, tenantID: tenant.id, on: connection, logger: logger)
         }
+    }
+
+    /// The updated row, audited against what it was; `secretNote` marks a changed secret (never the secret itself).
+    private static func recordUpdate(
+        from before: Webhook, to rows: PostgresRowSequence, secretNote: String?, by actor: Actor, in tenant: Tenant,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Webhook {
+        guard let after = try await webhooks(from: rows).first else { throw CairnError.notFound("Webhook not found.") }
+        var afterJSON = after.auditJSON
+        if let secretNote, case .object(var members) = afterJSON {
+            members[secretNote] = .bool(true)
+            afterJSON = .object(members)
+        }
+        try await AuditTrail.record(
+            AuditEvent(
+                action: "webhook.updated", objectType: "webhook", objectID: after.id.uuidString.lowercased(), before: before.auditJSON,
+                after: afterJSON),
+            by: actor, tenantID: tenant.id, on: connection, logger: logger)
+        return after
     }
 
     static func webhook(id: UUID, on connection: PostgresConnection, lock: Bool, logger: Logger) async throws -> Webhook {
