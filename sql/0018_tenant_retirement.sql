@@ -30,15 +30,26 @@ BEGIN
     PERFORM set_config('app.tenant_id', '', true);
 END $$;
 
--- Nothing is registered in a retired tenant again.
-CREATE FUNCTION cairn.refuse_retired_tenant_models() RETURNS trigger
+-- Nothing is created in a retired tenant again: no model, token, binding or webhook. The tenant's row is read with a
+-- key-share lock, which waits for a retirement in progress (it holds the row FOR UPDATE) and then sees it committed,
+-- so nothing slips in between a retirement's checks and its commit.
+CREATE FUNCTION cairn.refuse_retired_tenant_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    retired timestamptz;
 BEGIN
-    IF EXISTS (SELECT 1 FROM cairn.tenants WHERE id = NEW.tenant_id AND retired_at IS NOT NULL) THEN
+    SELECT t.retired_at INTO retired FROM cairn.tenants t WHERE t.id = NEW.tenant_id FOR KEY SHARE;
+    IF retired IS NOT NULL THEN
         RAISE EXCEPTION 'tenant % is retired', NEW.tenant_id USING ERRCODE = 'check_violation', CONSTRAINT = 'tenant_retired';
     END IF;
     RETURN NEW;
 END $$;
-REVOKE EXECUTE ON FUNCTION cairn.refuse_retired_tenant_models() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cairn.refuse_retired_tenant_rows() FROM PUBLIC;
 CREATE TRIGGER registered_models_not_in_retired_tenant BEFORE INSERT ON cairn.registered_models
-    FOR EACH ROW EXECUTE FUNCTION cairn.refuse_retired_tenant_models();
+    FOR EACH ROW EXECUTE FUNCTION cairn.refuse_retired_tenant_rows();
+CREATE TRIGGER api_tokens_not_in_retired_tenant BEFORE INSERT ON cairn.api_tokens
+    FOR EACH ROW EXECUTE FUNCTION cairn.refuse_retired_tenant_rows();
+CREATE TRIGGER role_bindings_not_in_retired_tenant BEFORE INSERT ON cairn.role_bindings
+    FOR EACH ROW EXECUTE FUNCTION cairn.refuse_retired_tenant_rows();
+CREATE TRIGGER webhooks_not_in_retired_tenant BEFORE INSERT ON cairn.webhooks
+    FOR EACH ROW EXECUTE FUNCTION cairn.refuse_retired_tenant_rows();

@@ -31,7 +31,9 @@ ALTER TABLE cairn.webhook_deliveries ADD CONSTRAINT webhook_deliveries_has_conte
 -- The MLflow messages one Cairn event stands for, as MLflow's server sends them (`mlflow/webhooks/types.py`):
 -- registration of a model or version, a version's tag set or deleted (one message per key), an alias set or removed;
 -- a prompt's (a model tagged mlflow.prompt.is_prompt = 'true') under the prompt names, where its tags count too.
--- Stage changes, renames, descriptions and deletions have no MLflow event. Absent values are JSON null.
+-- Stage changes, renames, descriptions and deletions have no MLflow event. Absent values are JSON null. A tag set to
+-- the value it already had changes nothing in Cairn (no revision, no audit entry), so it sends nothing, where MLflow
+-- sends a message for every call.
 CREATE FUNCTION cairn.mlflow_webhook_messages(e cairn.events)
 RETURNS TABLE (ord integer, event text, data jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -42,26 +44,31 @@ DECLARE
     version text := e.version::text;
     alias text := split_part(e.object_id, '@', 2);
 BEGIN
-    IF e.type = 'registered_model.created' THEN
-        prompt := after -> 'tags' ->> 'mlflow.prompt.is_prompt' = 'true';
+    -- As MLflow decides: a registration by the tags it carries, anything else by the registered model's tags.
+    IF e.type IN ('registered_model.created', 'model_version.created') THEN
+        prompt := COALESCE(lower(after -> 'tags' ->> 'mlflow.prompt.is_prompt') = 'true', false);
     ELSE
         prompt := EXISTS (
             SELECT 1 FROM cairn.registered_models m JOIN cairn.registered_model_tags t ON t.tenant_id = m.tenant_id AND t.model_id = m.id
-            WHERE m.tenant_id = e.tenant_id AND m.name = e.model AND t.key = 'mlflow.prompt.is_prompt' AND t.value = 'true');
+            WHERE m.tenant_id = e.tenant_id AND m.name = e.model AND t.key = 'mlflow.prompt.is_prompt' AND lower(t.value) = 'true');
     END IF;
     CASE e.type
     WHEN 'registered_model.created' THEN
+        -- MLflow sends the request's description as given ("" when none) and keeps its own prompt markers out.
         RETURN QUERY SELECT 1, CASE WHEN prompt THEN 'prompt.created' ELSE 'registered_model.created' END,
-            jsonb_build_object('name', after ->> 'name', 'tags', COALESCE(after -> 'tags', '{}'),
-                               'description', NULLIF(after ->> 'description', ''));
+            jsonb_build_object('name', after ->> 'name',
+                'tags', CASE WHEN prompt THEN COALESCE(after -> 'tags', '{}') - ARRAY['mlflow.prompt.is_prompt', '_mlflow_prompt_type']
+                             ELSE COALESCE(after -> 'tags', '{}') END,
+                'description', COALESCE(after ->> 'description', ''));
     WHEN 'model_version.created' THEN
         IF prompt THEN
             RETURN QUERY SELECT 1, 'prompt_version.created', jsonb_build_object('name', e.model, 'version', version,
-                'template', after -> 'tags' ->> 'mlflow.prompt.text', 'tags', COALESCE(after -> 'tags', '{}'),
+                'template', after -> 'tags' ->> 'mlflow.prompt.text',
+                'tags', COALESCE(after -> 'tags', '{}') - ARRAY['mlflow.prompt.is_prompt', '_mlflow_prompt_type', 'mlflow.prompt.text'],
                 'description', NULLIF(after ->> 'description', ''));
         ELSE
             RETURN QUERY SELECT 1, 'model_version.created', jsonb_build_object('name', e.model, 'version', version,
-                'source', after ->> 'source', 'run_id', after ->> 'run_id', 'tags', COALESCE(after -> 'tags', '{}'),
+                'source', after ->> 'source', 'run_id', NULLIF(after ->> 'run_id', ''), 'tags', COALESCE(after -> 'tags', '{}'),
                 'description', NULLIF(after ->> 'description', ''));
         END IF;
     WHEN 'model_version.updated', 'registered_model.updated' THEN

@@ -51,7 +51,9 @@ import Testing
         _ = try await aliases.setAlias(try AliasName("champion"), to: 2, of: "m", in: tenant, by: actor, logger: db.logger)
         try await aliases.deleteAlias(try AliasName("champion"), of: "m", in: tenant, by: actor, logger: db.logger)
         _ = try await db.registry.createModel(
-            try NewRegisteredModel(name: try ModelName("greeting"), description: "a prompt", owner: nil, tags: ["mlflow.prompt.is_prompt": "true"]),
+            try NewRegisteredModel(
+                name: try ModelName("greeting"), description: "a prompt", owner: nil,
+                tags: ["mlflow.prompt.is_prompt": "True", "_mlflow_prompt_type": "text", "team": "support"]),
             in: tenant, by: "alice", logger: db.logger)
 
         let dispatcher = WebhookDispatcher(
@@ -90,6 +92,10 @@ import Testing
         #expect(messages[5]["data"] == .object(["name": .string("m"), "alias": .string("champion")]))
         let prompts = all.filter { $0["data"]?["name"]?.string == "greeting" }
         #expect(prompts.map { $0["entity"]?.string } == ["prompt"], "a prompt's creation is prompt.created, not registered_model.created")
+        // As MLflow: its prompt markers stay out of the message, and `True` counts as true.
+        #expect(
+            prompts.first?["data"]
+                == .object(["name": .string("greeting"), "tags": .object(["team": .string("support")]), "description": .string("a prompt")]))
         #expect(all.count == 7)
         #expect(all.allSatisfy { $0["workspace"]?.string == tenant.slug.value })
         #expect(all.allSatisfy { $0["timestamp"]?.string?.hasSuffix("+00:00") == true })

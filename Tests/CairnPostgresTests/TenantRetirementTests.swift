@@ -24,7 +24,10 @@ import Testing
         #expect(try await db.tenants.tenant(slug: tenant.slug, logger: db.logger) != nil, "a tenant holding a model stays")
         #expect(try await db.tenants.roleBindings(tenantID: tenant.id, logger: db.logger).count == DirectoryFixture.standardBindings.count)
 
+        // Deleting the model queues a delivery for the webhook; retiring leaves nothing waiting forever.
         try await db.registry.deleteModel(named: "m", in: tenant, by: "alice", logger: db.logger)
+        let queued = try await webhooks.deliveries(of: hook.id, state: .pending, before: nil, limit: 10, in: tenant, logger: db.logger).deliveries
+        #expect(!queued.isEmpty)
         let before = try await db.tenants.tenantRoles(groups: [DirectoryFixture.admins], logger: db.logger).map(\.tenant.id)
         #expect(before.contains(tenant.id))
         try await db.tenants.retireTenant(tenantID: tenant.id, by: actor, logger: db.logger)
@@ -36,6 +39,25 @@ import Testing
         #expect(try await db.tokens.tokens(ownedBy: nil, in: tenant, logger: db.logger).allSatisfy { $0.revokedAt != nil })
         #expect(try await db.tokens.tokens(ownedBy: nil, in: tenant, logger: db.logger).map(\.id) == [token.id])
         #expect(try await webhooks.webhook(id: hook.id, in: tenant, logger: db.logger).active == false)
+        #expect(try await webhooks.deliveries(of: hook.id, state: .pending, before: nil, limit: 10, in: tenant, logger: db.logger).deliveries.isEmpty)
+        #expect(
+            try await webhooks.deliveries(of: hook.id, state: .dead, before: nil, limit: 10, in: tenant, logger: db.logger).deliveries.map(\.id)
+                == queued.map(\.id))
+        // No token, binding or webhook is created there either.
+        await #expect(throws: CairnError.self) {
+            _ = try await db.tokens.createToken(
+                try NewAPIToken(name: "late", role: .reader, expiresAt: nil, creatorRole: .admin, now: Date(), maxLifetime: .seconds(3600)),
+                minted: MintedToken(tenant: tenant.slug), by: actor, in: tenant, logger: db.logger)
+        }
+        await #expect(throws: CairnError.self) {
+            _ = try await db.tenants.replaceRoleBindings(
+                [RoleBinding(group: DirectoryFixture.admins, role: .admin)], tenantID: tenant.id, by: actor, logger: db.logger)
+        }
+        await #expect(throws: CairnError.self) {
+            _ = try await webhooks.createWebhook(
+                try WebhookSpec(url: "https://hooks.example.com/late", description: nil, eventTypes: nil, model: nil, active: true),
+                secret: .generate(), by: actor, in: tenant, logger: db.logger)
+        }
         // Nothing new is registered there, even by a store that skips the lookup.
         await #expect(throws: CairnError.self) {
             _ = try await db.registry.createModel(

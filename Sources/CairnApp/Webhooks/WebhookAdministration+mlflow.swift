@@ -22,18 +22,11 @@ extension WebhookAdministration {
         return webhook
     }
 
-    /// A PATCH: each field replaces the stored one when present; an empty secret removes it.
-    public func updateMLflow(
-        _ id: UUID, name: String?, url: String?, description: String?, events: [String]?, active: Bool?, secret: String?, _ scope: RequestScope
-    ) async throws -> Webhook {
-        let current = try await mlflowWebhook(id, scope)
-        let spec = try MLflowWebhookSpec(
-            name: name ?? current.name ?? "", url: url ?? current.url, description: description ?? current.description,
-            events: events ?? current.mlflowEvents ?? [], active: active ?? current.active)
-        if url != nil { try await transport.vet(spec.url, logger: scope.logger) }
-        let newSecret: String?? = try secret.map { $0.isEmpty ? nil : try MLflowWebhookSpec.secret($0) }
-        let webhook = try await store.updateMLflowWebhook(
-            id: id, to: spec, newSecret: newSecret, by: scope.actor, in: scope.tenant, logger: scope.logger)
+    /// A PATCH (see `MLflowWebhookChanges`); a new URL is vetted before it is saved.
+    public func updateMLflow(_ id: UUID, _ changes: MLflowWebhookChanges, _ scope: RequestScope) async throws -> Webhook {
+        _ = try await mlflowWebhook(id, scope)
+        if let url = changes.url { try await transport.vet(try WebhookURL(url), logger: scope.logger) }
+        let webhook = try await store.updateMLflowWebhook(id: id, changes, by: scope.actor, in: scope.tenant, logger: scope.logger)
         scope.logger.info("webhook updated", metadata: ["cairn.webhook": "\(id)", "cairn.flavor": "mlflow"])
         return webhook
     }

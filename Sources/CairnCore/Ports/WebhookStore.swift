@@ -14,10 +14,9 @@ public protocol WebhookStore: Sendable {
     /// An MLflow-flavored webhook (the MLflow surface's), with the secret its admin chose or none.
     func createMLflowWebhook(_ spec: MLflowWebhookSpec, secret: String?, by actor: Actor, in tenant: Tenant, logger: Logger) async throws
         -> Webhook
-    /// Replaces an MLflow webhook's settings; `newSecret` nil keeps the secret, `.some(nil)` removes it.
-    func updateMLflowWebhook(
-        id: UUID, to spec: MLflowWebhookSpec, newSecret: String??, by actor: Actor, in tenant: Tenant, logger: Logger
-    ) async throws -> Webhook
+    /// Applies `changes` to an MLflow webhook as it is under its row lock.
+    func updateMLflowWebhook(id: UUID, _ changes: MLflowWebhookChanges, by actor: Actor, in tenant: Tenant, logger: Logger) async throws
+        -> Webhook
     /// An MLflow webhook's secret, for a test send.
     func mlflowSecret(of id: UUID, in tenant: Tenant, logger: Logger) async throws -> String?
     /// Removes the webhook, its queue and its delivery log (the audit log keeps the record).

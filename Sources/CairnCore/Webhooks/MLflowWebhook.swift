@@ -19,10 +19,11 @@ public struct MLflowWebhookSpec: Sendable, Equatable {
     ]
 
     public init(name: String, url: String, description: String?, events: [String], active: Bool) throws(CairnError) {
+        // Counted as the database counts (code points), so no length passes here and fails there.
         let name = String(name.trimmingWhitespace())
-        guard (1...256).contains(name.count) else { throw .invalid("A webhook's name must be 1 to 256 characters.") }
+        guard (1...256).contains(name.unicodeScalars.count) else { throw .invalid("A webhook's name must be 1 to 256 characters.") }
         let description = description ?? ""
-        guard description.count <= 1000 else { throw .invalid("A webhook's description is at most 1,000 characters.") }
+        guard description.unicodeScalars.count <= 1000 else { throw .invalid("A webhook's description is at most 1,000 characters.") }
         guard !events.isEmpty else { throw .invalid("A webhook needs at least one event.") }
         for event in events where !Self.events.contains(event) {
             if event == "budget_policy.exceeded" {
@@ -39,8 +40,40 @@ public struct MLflowWebhookSpec: Sendable, Equatable {
 
     /// An MLflow webhook secret as the admin chose it (MLflow signs with its UTF-8 bytes).
     public static func secret(_ raw: String) throws(CairnError) -> String {
-        guard (1...1000).contains(raw.count) else { throw .invalid("A webhook secret is 1 to 1,000 characters.") }
+        guard (1...1000).contains(raw.unicodeScalars.count) else { throw .invalid("A webhook secret is 1 to 1,000 characters.") }
         return raw
+    }
+}
+
+/// A PATCH of an MLflow webhook: each field present replaces the stored one; `secret` "" removes the secret. Applied
+/// to the webhook as the store reads it under its row lock, so concurrent changes of different fields both stay.
+public struct MLflowWebhookChanges: Sendable, Equatable {
+    public var name: String?
+    public var url: String?
+    public var description: String?
+    public var events: [String]?
+    public var active: Bool?
+    public var secret: String?
+
+    public init(name: String?, url: String?, description: String?, events: [String]?, active: Bool?, secret: String?) {
+        self.name = name
+        self.url = url
+        self.description = description
+        self.events = events
+        self.active = active
+        self.secret = secret
+    }
+
+    public func applied(to webhook: Webhook) throws(CairnError) -> MLflowWebhookSpec {
+        try MLflowWebhookSpec(
+            name: name ?? webhook.name ?? "", url: url ?? webhook.url, description: description ?? webhook.description,
+            events: events ?? webhook.mlflowEvents ?? [], active: active ?? webhook.active)
+    }
+
+    /// nil: keep the secret; `.some(nil)`: remove it; else the new one, checked.
+    public func newSecret() throws(CairnError) -> String?? {
+        guard let secret else { return nil }
+        return .some(secret.isEmpty ? nil : try MLflowWebhookSpec.secret(secret))
     }
 }
 

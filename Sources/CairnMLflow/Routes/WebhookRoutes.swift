@@ -48,10 +48,10 @@ extension MLflowRoutes {
         registrar.add(.patch, "2.0/mlflow/webhooks/{webhook_id}", access: .tenant(.admin)) { request, context, scope in
             let id = try Self.webhookID(context)
             let fields = try await MLflowFields.read(request, context: context)
-            let webhook = try await webhooks.updateMLflow(
-                id, name: try fields.string("name"), url: try fields.string("url"), description: try fields.string("description"),
-                events: try fields.webhookEvents(), active: try Self.webhookStatus(try fields.string("status")), secret: try fields.string("secret"),
-                scope)
+            let changes = MLflowWebhookChanges(
+                name: try fields.string("name"), url: try fields.string("url"), description: try fields.string("description"),
+                events: try fields.webhookEvents(), active: try Self.webhookStatus(try fields.string("status")), secret: try fields.string("secret"))
+            let webhook = try await webhooks.updateMLflow(id, changes, scope)
             return Self.respond(with: webhook)
         }
         registrar.add(.delete, "2.0/mlflow/webhooks/{webhook_id}", access: .tenant(.admin)) { _, context, scope in

@@ -91,7 +91,8 @@ public struct PostgresTenantStore: TenantStore {
     public func retireTenant(tenantID: UUID, by actor: Actor, logger: Logger) async throws {
         try await database.withTenant(tenantID, logger: logger) { connection in
             let before = try await Self.lockedLive(tenantID, on: connection, logger: logger)
-            // Model inserts take the tenant row's key share (their foreign key), so none slips in after this count.
+            // Inserts of models, tokens, bindings and webhooks read the tenant row with a key-share lock first (sql/0018),
+            // so they wait for this transaction and then see the tenant retired: none slips in after this count.
             let models = try await connection.query("SELECT count(*) FROM cairn.registered_models", logger: logger).decode(Int.self)
             var count = 0
             for try await value in models { count = value }
@@ -106,6 +107,9 @@ public struct PostgresTenantStore: TenantStore {
             try await connection.query(
                 "UPDATE cairn.api_tokens SET revoked_at = now(), revoked_by = \(actor.username) WHERE revoked_at IS NULL", logger: logger)
             try await connection.query("UPDATE cairn.webhooks SET active = false, updated_at = now(), updated_by = \(actor.username)", logger: logger)
+            // What was still queued would wait forever on switched-off webhooks (and age the queue's oldest-due gauge).
+            try await connection.query(
+                "UPDATE cairn.webhook_deliveries SET state = 'dead', last_error = 'The tenant was retired.' WHERE state = 'pending'", logger: logger)
             try await connection.query(
                 "UPDATE cairn.tenants SET retired_at = now(), retired_by = \(actor.username) WHERE id = \(tenantID)", logger: logger)
             try await AuditTrail.record(

@@ -51,12 +51,14 @@ public struct PostgresWebhookStore: WebhookStore {
         }
     }
 
-    public func updateMLflowWebhook(
-        id: UUID, to spec: MLflowWebhookSpec, newSecret: String??, by actor: Actor, in tenant: Tenant, logger: Logger
-    ) async throws -> Webhook {
+    public func updateMLflowWebhook(id: UUID, _ changes: MLflowWebhookChanges, by actor: Actor, in tenant: Tenant, logger: Logger) async throws
+        -> Webhook
+    {
         try await database.withTenant(tenant.id, logger: logger) { connection in
             let before = try await Self.webhook(id: id, on: connection, lock: true, logger: logger)
             guard before.flavor == .mlflow else { throw CairnError.notFound("Webhook not found.") }
+            let spec = try changes.applied(to: before)
+            let newSecret = try changes.newSecret()
             let replaceSecret = newSecret != nil
             let rows = try await connection.query(
                 """
