@@ -17,6 +17,18 @@ BINDINGS = [
 ]
 
 
+def client(tenant):
+    """A client whose tracking and registry URI carry the tenant prefix."""
+    from mlflow import MlflowClient
+
+    uri = f"{URL}/tenants/{tenant}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def error_code(excinfo):
+    return excinfo.value.error_code
+
+
 def native(method, path, user, body=None, expect=(200, 201, 204)):
     response = requests.request(method, URL + path, auth=(user, f"{user}-pw"), json=body, timeout=30)
     assert response.status_code in expect, f"{method} {path}: {response.status_code} {response.text}"

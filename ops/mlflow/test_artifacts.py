@@ -6,21 +6,16 @@ import mlflow
 import mlflow.pyfunc
 import pytest
 import requests
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
 
-from conftest import URL, as_user, native
+from conftest import URL, as_user, client, native
 
 
 class Doubler(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input, params=None):
         return [2 * x for x in model_input]
 
-
-def client(tenant):
-    uri = f"{URL}/tenants/{tenant}"
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 @pytest.fixture(scope="module")

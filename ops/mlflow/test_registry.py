@@ -7,16 +7,9 @@ import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException, RestException
 
-from conftest import BINDINGS, URL, as_user, native, request_count, with_token
+from conftest import BINDINGS, URL, as_user, client, error_code, native, request_count, with_token
 
 
-def client(tenant):
-    uri = f"{URL}/tenants/{tenant}"
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def error_code(excinfo):
-    return excinfo.value.error_code
 
 
 def test_registered_model_lifecycle(acme):

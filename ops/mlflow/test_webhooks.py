@@ -9,15 +9,10 @@ import threading
 import time
 
 import pytest
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from conftest import URL, as_user
+from conftest import as_user, client
 
-
-def client(tenant):
-    uri = f"{URL}/tenants/{tenant}"
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 class Receiver:

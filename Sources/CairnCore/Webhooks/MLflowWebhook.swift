@@ -114,14 +114,12 @@ public enum MLflowWebhookMessage {
         return "v1," + Data(hmac.finalize()).base64EncodedString()
     }
 
-    /// Python's `datetime.isoformat()` of a UTC time: microseconds and `+00:00`.
+    /// Python's `datetime.isoformat()` of a UTC time: microseconds and `+00:00` (the date and time as `RFC3339` writes
+    /// them).
     static func isoTimestamp(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let seconds = Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: seconds) + String(format: ".%06lld+00:00", micros % 1_000_000)
+        let seconds = RFC3339.format(Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))).prefix(19)
+        return seconds + String(format: ".%06lld+00:00", micros % 1_000_000)
     }
 }
 
