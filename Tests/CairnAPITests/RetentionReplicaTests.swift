@@ -30,7 +30,9 @@ import Testing
                     ]))
         }
         try await Task.sleep(for: .seconds(10))
-        for server in servers { await server.stop() }
+        for server in servers {
+            #expect(await server.stop(), "a replica did not shut down within 30 s of SIGTERM: \(server.log)")
+        }
 
         for tenant in tenants {
             let runs = try await store.runs(in: tenant, before: nil, limit: 100, logger: db.logger).runs

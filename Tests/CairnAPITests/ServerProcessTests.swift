@@ -38,9 +38,9 @@ import Testing
         return (path, BlobDigest(bytes: hasher.finalize()).hex)
     }
 
-    /// Runs curl to completion while sampling the server's resident memory every 10 ms.
+    /// Runs curl to completion (at most five minutes) while sampling the server's resident memory every 10 ms.
     static func curl(_ arguments: [String], server: ServerProcess, log: String) async throws -> (status: Int32, output: String, peakRSS: Int) {
-        let pid = try Subprocess.start("/usr/bin/curl", ["-sS", "-H", "Expect:"] + arguments, log: log)
+        let pid = try Subprocess.start("/usr/bin/curl", ["-sS", "--max-time", "300", "-H", "Expect:"] + arguments, log: log)
         var peak = server.residentBytes ?? 0
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {
@@ -95,7 +95,8 @@ import Testing
         let server = try await ServerProcess.start(artifactRoot: root)
         let url = "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1/files/model.bin"
         let curl = try Subprocess.start(
-            "/usr/bin/curl", ["-sS", "-H", "Expect:", "--limit-rate", "8M", "-u", "alice:alice-pw", "-T", file, url], log: "\(scratch)/curl.log")
+            "/usr/bin/curl", ["-sS", "--max-time", "120", "-H", "Expect:", "--limit-rate", "8M", "-u", "alice:alice-pw", "-T", file, url],
+            log: "\(scratch)/curl.log")
 
         // Kill the server once part of the upload is on disk.
         let uploads = "\(root)/\(tenant.id.uuidString.lowercased())/uploads"
@@ -145,7 +146,7 @@ import Testing
                 "-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "carol:carol-pw",
                 "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/models/m/versions/1",
             ])
-        await server.stop()
+        #expect(await server.stop(), "the server did not shut down within 30 s of SIGTERM")
         #expect(read?.output == "200", "\(read?.output ?? "curl did not run")")
     }
 

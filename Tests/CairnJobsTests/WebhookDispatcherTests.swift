@@ -99,7 +99,7 @@ import Testing
         let receiver = try await WebhookReceiver.start(script: [.body(500, Array("oops\u{0}bad\u{1}".utf8)), .body(200, [0, 0, 0])])
         defer { receiver.stop() }
         let (tenant, webhook, _) = try await queuedChange(to: receiver.url, prefix: "hook-nul")
-        let delivered = try await drive(try dispatcher(for: tenant, allow: "127.0.0.1"), until: webhook, in: tenant, seconds: 5)
+        let delivered = try await drive(try dispatcher(for: tenant, allow: "127.0.0.1"), until: webhook, in: tenant)
         #expect(delivered.state == .delivered, "\(delivered)")
         #expect(delivered.attemptLog.map(\.status) == [500, 200])
         #expect(delivered.attemptLog.first?.response == "oops\u{FFFD}bad\u{FFFD}")
@@ -164,7 +164,7 @@ import Testing
     }
 
     @Test func retryAfterIsHonouredAndSpentAttemptsDeadLetterUntilRedelivered() async throws {
-        let receiver = try await WebhookReceiver.start(fallback: .status(503, headers: ["Retry-After": "4"]))
+        let receiver = try await WebhookReceiver.start(fallback: .status(503, headers: ["Retry-After": "60"]))
         defer { receiver.stop() }
         let (tenant, webhook, _) = try await queuedChange(to: receiver.url, prefix: "hook-dead")
         let dispatcher = try dispatcher(for: tenant, allow: "127.0.0.1", maxAttempts: 2)
@@ -172,7 +172,7 @@ import Testing
         let waiting = try await delivery(of: webhook, in: tenant)
         let attempted = try #require(waiting.attemptLog.first?.at)
         let next = try #require(waiting.nextAttemptAt)
-        #expect(next.timeIntervalSince(attempted) >= 3.5, "Retry-After: 4 outweighs a 50 ms backoff")
+        #expect(next.timeIntervalSince(attempted) >= 59, "Retry-After: 60 outweighs a 50 ms backoff")
         await dispatcher.runOnce()
         #expect(receiver.received.count == 1, "not retried before Retry-After")
 

@@ -41,10 +41,12 @@ public struct ServerProcess: Sendable {
         throw TestSetupError("cairn serve did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
-    /// Signals the server and waits for it to exit, without holding a thread.
-    public func stop(_ signal: Int32? = nil) async {
+    /// Signals the server and waits for it to exit, without holding a thread; true when it did within `limit` (a
+    /// server that does not is killed, so no test waits on it forever).
+    @discardableResult
+    public func stop(_ signal: Int32? = nil, within limit: Duration = .seconds(30)) async -> Bool {
         _ = Glibc.kill(pid, signal ?? SIGTERM)
-        await Subprocess.wait(pid)
+        return await Subprocess.wait(pid, killingAfter: limit) != nil
     }
 
     /// Signals the server and reaps it on a thread of its own (for `defer`, which cannot wait).

@@ -10,9 +10,12 @@ public enum Subprocess {
     /// Runs to completion; returns the exit code and standard output and error together. Output goes to a file
     /// and the child is reaped by polling (`wait`), so no thread and no continuation stands between the child's exit
     /// and the caller: a hand-off through a detached thread was seen to never resume the awaiting test (CI, once).
-    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:])
-        async throws -> (status: Int32, output: String)
-    {
+    /// A child still running after `limit` is killed (status 137) and the output says so: a hung child fails its
+    /// test instead of holding the whole run.
+    public static func run(
+        _ executable: String, _ arguments: [String], input: String? = nil, environment extra: [String: String] = [:],
+        limit: Duration = .seconds(120)
+    ) async throws -> (status: Int32, output: String) {
         let base = NSTemporaryDirectory() + "cairn-subprocess-\(UUID().uuidString)"
         let outputPath = base + ".out"
         let inputPath = base + ".in"
@@ -28,8 +31,9 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let pid = try spawn(executable, arguments, actions: &actions, environment: extra)
-        let status = await wait(pid)
+        let exited = await wait(pid, killingAfter: limit)
         let output = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard let status = exited else { return (128 + SIGKILL, output + "\n[\(executable) killed: still running after \(limit)]") }
         return (status, output)
     }
 
@@ -88,6 +92,21 @@ public enum Subprocess {
             if reaped == -1 && errno != EINTR { return -1 }
             try? await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// `wait`, up to `limit`: a child still running then is killed and reaped, and the answer is nil.
+    public static func wait(_ pid: Int32, killingAfter limit: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return exitCode(status) }
+            if reaped == -1 && errno != EINTR { return -1 }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        Glibc.kill(pid, SIGKILL)
+        await wait(pid)
+        return nil
     }
 
     /// Reaps an exited (or exiting) child on the calling thread.
