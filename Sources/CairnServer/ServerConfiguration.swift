@@ -11,6 +11,8 @@ public import Logging
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// How long a stopping server lets requests finish before it cancels them.
+    public var shutdownGrace: Duration
     public var databaseURL: DatabaseURL
     /// The pool's ceiling of connections to PostgreSQL.
     public var databaseMaxConnections: Int
@@ -55,6 +57,9 @@ public struct ServerConfiguration: Sendable {
     public init(_ settings: Settings) throws {
         host = try settings.require("http.host")
         port = try settings.int("http.port")
+        let grace = try settings.int("http.shutdown_grace_seconds")
+        guard grace > 0 else { throw SettingsError("http.shutdown_grace_seconds must be positive") }
+        shutdownGrace = .seconds(grace)
         databaseURL = try DatabaseURL(try settings.require("database.url"))
         databaseMaxConnections = try settings.databaseMaxConnections
         ldap = try settings.ldapConfiguration()

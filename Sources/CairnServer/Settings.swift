@@ -9,6 +9,7 @@ public struct Settings: Sendable {
     public static let keys: [(key: String, env: String, secret: Bool)] = [
         ("http.host", "CAIRN_HTTP_HOST", false),
         ("http.port", "CAIRN_HTTP_PORT", false),
+        ("http.shutdown_grace_seconds", "CAIRN_HTTP_SHUTDOWN_GRACE_SECONDS", false),
         ("database.url", "CAIRN_DATABASE_URL", true),
         ("database.migration_url", "CAIRN_MIGRATION_DATABASE_URL", true),
         ("database.max_connections", "CAIRN_DATABASE_MAX_CONNECTIONS", false),
@@ -66,6 +67,7 @@ public struct Settings: Sendable {
     public static let defaults: [String: String] = [
         "http.host": "127.0.0.1",
         "http.port": "8080",
+        "http.shutdown_grace_seconds": "25",
         "database.max_connections": "0",
         "server.event_loop_threads": "0",
         "server.nio_executor": "true",

@@ -2,6 +2,8 @@ import ArgumentParser
 import CairnServer
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +32,13 @@ struct Serve: AsyncParsableCommand {
         let settings = try self.settings()
         let logger = logger(settings)
         logger.info("starting", metadata: ["cairn.settings": "\(settings.redacted)"])
-        let server = try Server(try ServerConfiguration(settings), logger: logger)
-        try await server.application().runService()
+        let configuration = try ServerConfiguration(settings)
+        let server = try Server(configuration, logger: logger)
+        var group = ServiceGroupConfiguration(services: [server.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A request still running after the grace period (a long upload) is cancelled; then the process exits.
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 
     private func settings() throws -> Settings {

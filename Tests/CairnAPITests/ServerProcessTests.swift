@@ -134,6 +134,29 @@ import Testing
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
+    /// SIGTERM with event streams open: the server ends them (a complete response each, so the client reconnects
+    /// rather than reports a broken one) and exits, instead of waiting for streams that never end by themselves.
+    @Test func aStoppingServerEndsItsEventStreamsAndExits() async throws {
+        let tenant = try await db.makeModel("sse-stop", versions: 1)
+        let scratch = try TestEnvironment.scratchDirectory("sse-stop")
+        let server = try await ServerProcess.start(artifactRoot: "\(scratch)/store")
+        let stream = "\(server.baseURL)/api/v1/tenants/\(tenant.slug)/events"
+        let followers = try (0..<2).map { index in
+            try Subprocess.start("/usr/bin/curl", ["-sS", "-N", "--max-time", "60", "-u", "carol:carol-pw", stream], log: "\(scratch)/\(index).sse")
+        }
+        for _ in 0..<250 {
+            let opened = (0..<2).map { (try? String(contentsOfFile: "\(scratch)/\($0).sse", encoding: .utf8))?.contains(": cairn events") == true }
+            if !opened.contains(false) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let stopped = ContinuousClock.now
+        #expect(await server.stop(within: .seconds(20)), "the server was still running 20 s after SIGTERM")
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+        for (index, follower) in followers.enumerated() {
+            #expect(await Subprocess.wait(follower, killingAfter: .seconds(10)) == 0, "curl \(index) saw the stream end cleanly")
+        }
+    }
+
     /// The threading and pool settings reach the real process: one loop, concurrency on its own pool, two connections.
     @Test func aServerSizedByHandServes() async throws {
         let tenant = try await db.makeModel("sized", versions: 1)

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// What the live event stream needs: the outbox, this replica's hub (fed by the relay) and the heartbeat interval.
 public struct EventStreams: Sendable {
@@ -77,16 +78,22 @@ extension APIRoutes {
                     do {
                         try await writer.write(ByteBuffer(string: ": cairn events for this tenant\nretry: 2000\n\n"))
                         do {
-                            try await follower.run(
-                                after: start,
-                                deliver: { event in
-                                    try await access.require()
-                                    try await writer.write(try Self.serverSentEvent(event.visible(to: role)))
-                                },
-                                heartbeat: {
-                                    try await access.require()
-                                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                                })
+                            // A stream never ends by itself: when the server stops, the hub ends it (the server
+                            // would otherwise wait for it forever), and the client resumes from its Last-Event-ID.
+                            try await withGracefulShutdownHandler {
+                                try await follower.run(
+                                    after: start,
+                                    deliver: { event in
+                                        try await access.require()
+                                        try await writer.write(try Self.serverSentEvent(event.visible(to: role)))
+                                    },
+                                    heartbeat: {
+                                        try await access.require()
+                                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                                    })
+                            } onGracefulShutdown: { [hub = events.hub] in
+                                Task { await hub.close() }
+                            }
                         } catch is StreamAccess.Revoked {
                             try await writer.write(ByteBuffer(string: "event: access_revoked\ndata: {}\n\n"))
                         }

@@ -26,6 +26,7 @@ public actor EventHub {
     /// Per tenant: the newest id published to subscribers.
     private var cursors: [UUID: Int64] = [:]
     public nonisolated let bufferSize: Int
+    private var closed = false
 
     public init(bufferSize: Int = 1024) {
         self.bufferSize = bufferSize
@@ -38,7 +39,15 @@ public actor EventHub {
         subscription.continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id, tenantID: tenantID) }
         }
+        if closed { subscription.continuation.finish() }
         return subscription
+    }
+
+    /// Ends every live subscription, and every later one at once: this replica is stopping. A subscription ended so
+    /// is not `overflowed`, so its follower returns, and the consumer resumes elsewhere after the last id it got.
+    public func close() {
+        closed = true
+        for subscription in subscribers.values.flatMap(\.values) { subscription.continuation.finish() }
     }
 
     public func unsubscribe(_ subscription: Subscription) {
