@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -143,10 +144,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CairnConsole",
+            dependencies: [
+                "CairnCore", "CairnApp", "CairnHTTPKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/templates"), .copy("Resources/static")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CairnServer",
             dependencies: [
                 "CairnCore", "CairnApp", "CairnPostgres", "CairnLDAP", "CairnArtifacts", "CairnJobs", "CairnOutbound", "CairnHTTPKit", "CairnAPI",
-                "CairnMLflow",
+                "CairnMLflow", "CairnConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -15,10 +15,12 @@ public struct UseCases: Sendable {
     public let tokens: Tokens
     public let webhooks: WebhookAdministration
     public let audit: AuditLog
+    public let dashboard: Dashboard
 
     public init(
         tenants: TenantAdministration, registry: Registry, lifecycle: Lifecycle, aliases: Aliases, deployments: Deployments, files: Files,
-        proxy: ArtifactProxy, retention: Retention, tokens: Tokens, webhooks: WebhookAdministration, audit: AuditLog
+        proxy: ArtifactProxy, retention: Retention, tokens: Tokens, webhooks: WebhookAdministration, audit: AuditLog,
+        dashboard: Dashboard
     ) {
         self.tenants = tenants
         self.registry = registry
@@ -31,5 +33,6 @@ public struct UseCases: Sendable {
         self.tokens = tokens
         self.webhooks = webhooks
         self.audit = audit
+        self.dashboard = dashboard
     }
 }

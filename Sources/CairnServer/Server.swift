@@ -1,6 +1,7 @@
 public import CairnAPI
 public import CairnApp
 import CairnArtifacts
+import CairnConsole
 public import CairnCore
 public import CairnHTTPKit
 import CairnJobs
@@ -92,7 +93,8 @@ public struct Server {
             retention: Retention(store: retentionStore, artifacts: artifacts),
             tokens: Tokens(store: tokenStore, maxLifetime: configuration.tokenMaxLifetime),
             webhooks: WebhookAdministration(store: webhookStore, transport: transport),
-            audit: AuditLog(store: PostgresAuditStore(database: database)))
+            audit: AuditLog(store: PostgresAuditStore(database: database)),
+            dashboard: Dashboard(store: PostgresPortfolioStore(database: database)))
         self.useCases = useCases
 
         let relay: EventRelay
@@ -133,6 +135,11 @@ public struct Server {
             platformAdminGroup: configuration.platformAdminGroup)
         APISurface.register(on: router, useCases: useCases, events: events, authentication: authentication, table: table)
         MLflowSurface.register(on: router, useCases: useCases, authentication: authentication, table: table)
+        try ConsoleSurface.register(
+            on: router, useCases: useCases,
+            sessions: ConsoleSessions(
+                store: PostgresSessionStore(database: database), directory: directory, lifetime: configuration.consoleSessions, now: injected.now),
+            throttles: throttles, cookies: CookiePolicy(secure: configuration.consoleSecureCookies), table: table)
         self.router = router
         self.endpoints = table.endpoints
     }

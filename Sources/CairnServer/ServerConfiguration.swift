@@ -1,3 +1,4 @@
+public import CairnConsole
 public import CairnCore
 public import CairnJobs
 public import CairnLDAP
@@ -24,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var tokenMaxLifetime: Duration
     public var userThrottle: LoginThrottle.Policy
     public var addressThrottle: LoginThrottle.Policy
+    /// Console sessions: idle and absolute expiry, and when their cookies are `Secure`.
+    public var consoleSessions: SessionLifetime
+    public var consoleSecureCookies: CookiePolicy.Secure
     /// How long one readiness check answers every probe.
     public var probeFreshness: Duration
 
@@ -70,6 +74,13 @@ public struct ServerConfiguration: Sendable {
         userThrottle = .init(freeFailures: try settings.int("auth.login_failures_per_user"), baseDelay: .seconds(1), maxDelay: .seconds(60))
         addressThrottle = .init(freeFailures: try settings.int("auth.login_failures_per_address"), baseDelay: .seconds(1), maxDelay: .seconds(60))
         probeFreshness = .seconds(2)
+        consoleSessions = try SessionLifetime(
+            idle: .seconds(try settings.int("console.idle_minutes") * 60), absolute: .seconds(try settings.int("console.absolute_hours") * 3600))
+        let secure = try settings.require("console.secure_cookies")
+        guard let cookies = CookiePolicy.Secure(rawValue: secure) else {
+            throw SettingsError("console.secure_cookies must be auto (Secure over TLS or behind a proxy saying https) or always")
+        }
+        consoleSecureCookies = cookies
 
         artifactRoot = try settings.require("artifacts.root")
         artifactThreads = try settings.int("artifacts.io_threads")

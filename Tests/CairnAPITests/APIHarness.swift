@@ -60,6 +60,7 @@ struct APIHarness {
         outbound: OutboundPolicy = OutboundPolicy(),
         heartbeat: Duration = .seconds(15), accessRecheck: Duration = .seconds(60), maxStreamsPerCaller: Int = 16,
         accessCacheTTL: Duration = .seconds(5),
+        consoleSessions: SessionLifetime = .standard,
         now: @escaping @Sendable () -> Date = Date.init,
         // In place of the process's shared relay (whose listener is up for the whole run).
         relay: EventRelay? = nil
@@ -78,6 +79,7 @@ struct APIHarness {
         configuration.eventAccessRecheck = accessRecheck
         configuration.maxStreamsPerCaller = maxStreamsPerCaller
         configuration.accessCacheTTL = accessCacheTTL
+        configuration.consoleSessions = consoleSessions
         configuration.artifactSweepInterval = nil
         configuration.outboxMaintenance = nil
         configuration.webhookDispatcher = nil

@@ -126,6 +126,7 @@ import Testing
         let recordedRuns = runs
 
         try await harness.run { api in
+            var consoleBrowsers: [String: ConsoleBrowser] = [:]
             for endpoint in endpoints {
                 let path = Self.concrete(
                     endpoint.path, tenant: mine.slug.value, webhook: hooks[mine.id]!, run: recordedRuns[mine.id]!,
@@ -134,7 +135,63 @@ import Testing
                 let headers = Self.headers(endpoint, tenant: mine.slug.value)
                 if endpoint.access == .open {
                     let reply = try await api.call(endpoint.method, path, as: nil, headers: headers)
-                    #expect(reply.status == .ok, "\(endpoint) without credentials: \(reply.status)")
+                    if endpoint.method == .get {
+                        #expect(reply.status == .ok || reply.status == .seeOther, "\(endpoint) without credentials: \(reply.status)")
+                    } else {
+                        // The console's sign-in form: open, but refused without its form and token.
+                        #expect(reply.status == .badRequest || reply.status == .forbidden, "\(endpoint) without a form: \(reply.status)")
+                    }
+                    continue
+                }
+                if endpoint.access == .session {
+                    // Console pages: no session (whatever API credentials come along) goes to the sign-in page; a
+                    // session opens pages, and every form needs the session's CSRF token.
+                    for user in [nil, "erin"] {
+                        let reply = try await api.call(endpoint.method, path, as: user, body: body, headers: headers)
+                        #expect(reply.status == .seeOther, "\(endpoint) as \(user ?? "nobody") without a session: \(reply.status)")
+                        #expect(reply.headers[.location]?.hasPrefix("/ui/login") == true)
+                    }
+                    var browser = ConsoleBrowser(api)
+                    let reply1 = try await browser.signIn("carol")
+                    #expect(reply1.status == .seeOther)
+                    if endpoint.method == .get {
+                        let reply = try await browser.get(path)
+                        #expect(reply.status == .ok, "\(endpoint) in a session: \(reply.status)")
+                    } else {
+                        let reply = try await browser.post(path, [], csrf: false)
+                        #expect(reply.status == .forbidden, "\(endpoint) without its CSRF token: \(reply.status)")
+                    }
+                    continue
+                }
+                if case .consoleTenant(let role) = endpoint.access {
+                    // A tenant's console page: sign-in first, then the role there (lower → 403, none → 404, another
+                    // tenant → 404), and every form needs the session's CSRF token even with the right role.
+                    for user in [nil, "erin"] {
+                        let reply = try await api.call(endpoint.method, path, as: user, body: body, headers: headers)
+                        #expect(reply.status == .seeOther, "\(endpoint) as \(user ?? "nobody") without a session: \(reply.status)")
+                    }
+                    let other = Self.concrete(endpoint.path, tenant: theirs.slug.value)
+                    let entitled = DirectoryFixture.user(with: role)
+                    var cases: [(user: String, path: String, expected: HTTPResponse.Status, csrf: Bool)] = [
+                        ("mallory", path, .notFound, true), ("erin", other, .notFound, true),
+                    ]
+                    if let lower = Self.userBelow(role) { cases.append((lower, path, .forbidden, true)) }
+                    cases.append(
+                        endpoint.method == .get ? (entitled, path, .ok, true) : (entitled, path, .forbidden, false))
+                    for check in cases {
+                        if consoleBrowsers[check.user] == nil {
+                            var browser = ConsoleBrowser(api)
+                            #expect(try await browser.signIn(check.user).status == .seeOther)
+                            consoleBrowsers[check.user] = browser
+                        }
+                        var browser = consoleBrowsers[check.user]!
+                        _ = try await browser.get("/ui")
+                        let reply =
+                            endpoint.method == .get ? try await browser.get(check.path) : try await browser.post(check.path, [], csrf: check.csrf)
+                        consoleBrowsers[check.user] = browser
+                        #expect(reply.status == check.expected, "\(endpoint) as \(check.user) at \(check.path): \(reply.status)")
+                        #expect(reply.headers[.contentType]?.hasPrefix("text/html") == true, "\(endpoint) answers with a page")
+                    }
                     continue
                 }
                 let anonymous = try await api.call(endpoint.method, path, as: nil, body: body, headers: headers)
@@ -159,7 +216,7 @@ import Testing
                 case .platformAdmin:
                     let reply = try await api.call(endpoint.method, path, as: "erin", body: body, headers: headers)
                     #expect(reply.status == .forbidden, "\(endpoint) as a tenant admin: \(reply.status)")
-                case .authenticated, .open:
+                case .authenticated, .open, .session, .consoleTenant:
                     break
                 }
 
@@ -195,7 +252,31 @@ import Testing
     /// handlers keep people to their own tokens); only tenant creation is platform-wide.
     @Test func declaredAccessFollowsThePolicy() async throws {
         let endpoints = try await APIHarness.make().server.endpoints
-        for endpoint in endpoints where endpoint.path.contains("{tenant}") && endpoint.access != .open {
+        // The console: sign-in and static files are open, every other page needs a session; a tenant's pages
+        // follow the APIs' policy (reads: reader; the audit trail: approver; admin pages: admin; writes: contributor+).
+        for endpoint in endpoints where endpoint.path == "/" || endpoint.path.hasPrefix("/ui") {
+            switch endpoint.access {
+            case .open:
+                #expect(
+                    ["/", "/ui/login", "/ui/static/console.css"].contains(endpoint.path) || endpoint.path.hasPrefix("/ui/static/"), "\(endpoint)")
+            case .session: #expect(!endpoint.path.contains("{tenant}"), "\(endpoint)")
+            case .consoleTenant(let role):
+                #expect(endpoint.path.hasPrefix("/ui/t/{tenant}"), "\(endpoint)")
+                if endpoint.path.contains("/admin") {
+                    #expect(role == .admin, "\(endpoint)")
+                } else if endpoint.path.contains("/audit") {
+                    #expect(role >= .approver, "\(endpoint)")
+                } else if endpoint.path.hasSuffix("/approve") || endpoint.path.hasSuffix("/reject") {
+                    #expect(role == .approver, "\(endpoint)")
+                } else if endpoint.method == .get {
+                    #expect(role == .reader, "\(endpoint)")
+                } else {
+                    #expect(role >= .contributor, "\(endpoint) writes with less than contributor")
+                }
+            default: Issue.record("\(endpoint) is a console page without a console access")
+            }
+        }
+        for endpoint in endpoints where endpoint.path.contains("{tenant}") && endpoint.access != .open && !endpoint.path.hasPrefix("/ui/") {
             if endpoint.path.hasSuffix("/get-latest-versions") {
                 // MLflow reads the latest versions with a POST (a GET only as the fallback).
                 #expect(endpoint.access == .tenant(.reader), "\(endpoint)")
@@ -220,7 +301,9 @@ import Testing
                 Issue.record("\(endpoint) has no tenant role")
             }
         }
-        let tenantRoutes = endpoints.filter { !$0.path.contains("{tenant}") && $0.tenantHeader == nil && $0.access != .open }
+        let tenantRoutes = endpoints.filter {
+            !$0.path.contains("{tenant}") && $0.tenantHeader == nil && $0.access != .open && $0.access != .session
+        }
         #expect(
             tenantRoutes.map(\.description).sorted() == [
                 "DELETE /ajax-api/3.0/mlflow/workspaces/{workspace} [platform admin]",

@@ -26,6 +26,11 @@ ensure_packages() {
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
     [ -n "${CAIRN_NEED_WRK:-}" ] && ! command -v wrk >/dev/null 2>&1 && missing+=(wrk)
+    # The console's browser test: Debian's Chromium and its WebDriver.
+    if [ -n "${CAIRN_NEED_BROWSER:-}" ]; then
+        command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+        command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing: ${missing[*]}"
         local sudo=""

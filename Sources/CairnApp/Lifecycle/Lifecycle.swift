@@ -9,6 +9,12 @@ public enum StageChangeOutcome: Sendable {
     case applied(StageChangeResult)
 }
 
+public struct OfferedMove: Sendable, Equatable {
+    public let stage: Stage
+    /// The move becomes a transition request (four-eyes) instead of happening now.
+    public let needsApproval: Bool
+}
+
 /// What a stage change that may approve a pending request led to.
 public enum PromotionOutcome: Sendable {
     /// Four-eyes: the change now waits for a different approver (`isNew` false: the caller had asked already).
@@ -42,6 +48,20 @@ public struct Lifecycle: Sendable {
         scope.logger.info(
             "stage changed", metadata: ["cairn.model": "\(model)", "cairn.version": "\(version)", "cairn.stage": "\(change.toStage.rawValue)"])
         return .applied(result)
+    }
+
+    /// The moves `scope`'s person may start from `version`'s state: each target stage the rules allow, and whether it
+    /// is applied at once or becomes a request for another approver. What a surface offers; `changeStage` still decides.
+    public func offeredMoves(for version: ModelVersion, _ scope: RequestScope) -> [OfferedMove] {
+        Stage.allCases.compactMap { target in
+            guard let needed = try? StageRules.requiredRole(from: version.stage, to: target),
+                (try? StageRules.check(status: version.status, to: target)) != nil
+            else { return nil }
+            if scope.policy.needsApproval(to: target) {
+                return scope.role >= .contributor ? OfferedMove(stage: target, needsApproval: true) : nil
+            }
+            return scope.role >= needed ? OfferedMove(stage: target, needsApproval: false) : nil
+        }
     }
 
     /// A stage change from a surface with no separate approve call (MLflow's transition-stage): when the move needs

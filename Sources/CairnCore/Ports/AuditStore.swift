@@ -3,6 +3,17 @@ public import Logging
 
 /// Which audit entries to read: all filters optional, newest first, paged by `seq`.
 public struct AuditQuery: Sendable {
+    /// One model version: its own entries and those that name it (requests, deployments, aliases, files).
+    public struct Version: Sendable, Equatable {
+        public let model: String
+        public let version: Int
+
+        public init(model: String, version: Int) {
+            self.model = model
+            self.version = version
+        }
+    }
+
     public var objectType: String?
     public var objectID: String?
     public var actor: String?
@@ -11,10 +22,11 @@ public struct AuditQuery: Sendable {
     /// Entries with a smaller `seq` than this (the previous page's last).
     public var beforeSeq: Int64?
     public var maxResults: Int
+    public var version: Version?
 
     public init(
         objectType: String? = nil, objectID: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil,
-        beforeSeq: Int64? = nil, maxResults: Int = Limits.defaultMaxResults
+        beforeSeq: Int64? = nil, maxResults: Int = Limits.defaultMaxResults, version: Version? = nil
     ) {
         self.objectType = objectType
         self.objectID = objectID
@@ -23,6 +35,7 @@ public struct AuditQuery: Sendable {
         self.since = since
         self.beforeSeq = beforeSeq
         self.maxResults = maxResults
+        self.version = version
     }
 }
 

@@ -8,6 +8,8 @@ public struct CairnRequestContext: RequestContext {
     public var principal: Principal?
     /// The tenant an API token belongs to, resolved while authenticating it (so routes need not look it up again).
     public var tokenTenant: Tenant?
+    /// Set for console routes by the console's session middleware (the principal is the session's person).
+    public var consoleSession: ConsoleSession?
     /// The peer's IP address, for throttling failed logins ("unknown" when the transport has none).
     public let clientAddress: String
 
@@ -15,6 +17,7 @@ public struct CairnRequestContext: RequestContext {
         coreContext = .init(source: source)
         principal = nil
         tokenTenant = nil
+        consoleSession = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

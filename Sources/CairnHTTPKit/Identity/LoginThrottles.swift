@@ -21,7 +21,7 @@ public final class LoginThrottles: Sendable {
     }
 
     /// Refuses with 429 while either the user name or the address is waiting out a delay.
-    func admit(username: String?, address: String) throws(CairnError) {
+    public func admit(username: String?, address: String) throws(CairnError) {
         let now = now()
         let user = username.map { LoginName($0).key }
         let waits = state.withLock { state in
@@ -32,7 +32,7 @@ public final class LoginThrottles: Sendable {
         throw CairnError(.requestLimitExceeded, "Too many failed logins; try again in \(seconds) s.", retryAfter: max(1, seconds))
     }
 
-    func failed(username: String?, address: String) {
+    public func failed(username: String?, address: String) {
         let now = now()
         let user = username.map { LoginName($0).key }
         state.withLock { state in
@@ -41,7 +41,7 @@ public final class LoginThrottles: Sendable {
         }
     }
 
-    func succeeded(username: String) {
+    public func succeeded(username: String) {
         let user = LoginName(username).key
         state.withLock { $0.users.recordSuccess(user) }
     }

@@ -13,6 +13,10 @@ public enum Access: Sendable, Equatable, CustomStringConvertible {
     case tenant(Role)
     /// Role bindings: the tenant's admins and platform admins.
     case tenantBindings
+    /// A signed-in console session (any person); API credentials do not count.
+    case session
+    /// A console page of the `{tenant}` in its path: a session with at least this role there (no role: 404).
+    case consoleTenant(Role)
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum Access: Sendable, Equatable, CustomStringConvertible {
         case .platformAdmin: "platform admin"
         case .tenant(let role): "tenant \(role.rawValue)"
         case .tenantBindings: "tenant admin or platform admin"
+        case .session: "console session"
+        case .consoleTenant(let role): "console session, tenant \(role.rawValue)"
         }
     }
 }

@@ -74,9 +74,9 @@ public struct EndpointRegistrar: Sendable {
         let principal = try context.requirePrincipal()
         let scope = try await tenants.scope(slug, for: principal, known: context.tokenTenant, requestID: context.id, logger: context.logger)
         switch access {
-        case .tenant(let role): try scope.access.require(role)
+        case .tenant(let role), .consoleTenant(let role): try scope.access.require(role)
         case .tenantBindings: try scope.access.requireBindingManagement()
-        case .open, .authenticated, .platformAdmin: break
+        case .open, .authenticated, .platformAdmin, .session: break
         }
         var context = context
         context.logger = scope.logger

@@ -16,11 +16,17 @@ public struct PostgresAuditStore: AuditStore {
         """
 
     public func entries(_ query: AuditQuery, in tenant: Tenant, logger: Logger) async throws -> [AuditEntry] {
-        try await database.withTenant(tenant.id, logger: logger) { connection in
+        let model = query.version?.model
+        let number = query.version.map { "\($0.version)" }
+        let ownID = query.version.map { "\($0.model)/\($0.version)" }
+        return try await database.withTenant(tenant.id, logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM cairn.audit_log
-                WHERE (\(query.objectType)::text IS NULL OR object_type = \(query.objectType))
+                WHERE (\(model)::text IS NULL
+                       OR (COALESCE(after, before) ->> 'model' = \(model) AND COALESCE(after, before) ->> 'version' = \(number))
+                       OR (object_type = 'model_version' AND object_id = \(ownID)))
+                  AND (\(query.objectType)::text IS NULL OR object_type = \(query.objectType))
                   AND (\(query.objectID)::text IS NULL OR object_id = \(query.objectID))
                   AND (\(query.actor)::text IS NULL OR actor = \(query.actor))
                   AND (\(query.action)::text IS NULL OR action = \(query.action))

@@ -15,20 +15,26 @@ public struct PostgresEventStore: EventStore {
         try await database.withTenant(tenantID, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, type, object_type, object_id, model, version, payload::text, actor, request_id, at
-                FROM cairn.events WHERE id > \(id) ORDER BY id LIMIT \(limit)
+                SELECT \(unescaped: Self.columns) FROM cairn.events WHERE id > \(id) ORDER BY id LIMIT \(limit)
                 """, logger: logger)
-            var events: [RegistryEvent] = []
-            for try await (id, type, objectType, objectID, model, version, payload, actor, requestID, at) in rows.decode(
-                (Int64, String, String, String, String?, Int?, String, String, String?, Date).self)
-            {
-                events.append(
-                    RegistryEvent(
-                        id: id, tenantID: tenantID, type: type, objectType: objectType, objectID: objectID, model: model, version: version,
-                        payload: try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8)), actor: actor, requestID: requestID, at: at))
-            }
-            return events
+            return try await Self.events(from: rows, tenantID: tenantID)
         }
+    }
+
+    static let columns = "id, type, object_type, object_id, model, version, payload::text, actor, request_id, at"
+
+    /// Rows selected with `columns`, as events of `tenantID`.
+    static func events(from rows: PostgresRowSequence, tenantID: UUID) async throws -> [RegistryEvent] {
+        var events: [RegistryEvent] = []
+        for try await (id, type, objectType, objectID, model, version, payload, actor, requestID, at) in rows.decode(
+            (Int64, String, String, String, String?, Int?, String, String, String?, Date).self)
+        {
+            events.append(
+                RegistryEvent(
+                    id: id, tenantID: tenantID, type: type, objectType: objectType, objectID: objectID, model: model, version: version,
+                    payload: try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8)), actor: actor, requestID: requestID, at: at))
+        }
+        return events
     }
 
     public func countEvents(after id: Int64, tenantID: UUID, logger: Logger) async throws -> Int {

@@ -1,0 +1,264 @@
+import CairnCore
+import CairnTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// The console's tenant pages over HTTP, against the real server, database and directory: what each role is
+/// offered, that the server refuses the rest anyway, that the numbers match the API, and that user input comes back
+/// escaped on every page.
+@Suite(.serialized) struct ConsolePageTests {
+    static let injection = #"<script>alert(1)</script>"#
+
+    /// Model `name` with versions 1…`versions` registered through the API as alice, with lineage and metrics.
+    static func seed(_ api: APIClient, tenant: String, name: String, versions: Int, description: String = "", tag: String = "x")
+        async throws
+    {
+        let base = "/api/v1/tenants/\(tenant)/models"
+        let created = try await api.call(
+            .post, base, as: "alice",
+            json: .object(["name": .string(name), "description": .string(description), "tags": .object(["team": .string(tag)])]))
+        #expect(created.status == .created, "\(created.text)")
+        let path = base + "/" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
+        for number in 1...versions {
+            let version = try await api.call(
+                .post, path + "/versions", as: "alice",
+                json: .object([
+                    "lineage": .object([
+                        "code_repository": .string("https://git.example.com/ml/churn"), "code_commit": .string("0a1b2c3d4e5f"),
+                        "dataset_uri": .string("s3://data/churn/2026-10"), "dataset_digest": .string("sha256:feed"),
+                    ]),
+                    "hyperparameters": .object(["max_depth": .number(Double(4 + number)), "note": .string(tag)]),
+                    "metrics": .array([
+                        .object(["dataset": .string("eval"), "key": .string("accuracy"), "value": .number(0.8 + Double(number) / 100)]),
+                        .object(["dataset": .string("eval"), "key": .string("demographic_parity"), "value": .number(0.03)]),
+                    ]),
+                ]))
+            #expect(version.status == .created, "\(version.text)")
+        }
+    }
+
+    static func stage(_ api: APIClient, tenant: String, model: String, version: Int, to stage: String, as user: String) async throws {
+        let reply = try await api.call(
+            .post, "/api/v1/tenants/\(tenant)/models/\(model)/versions/\(version)/transitions", as: user,
+            json: .object(["to_stage": .string(stage)]))
+        #expect(reply.status == .ok || reply.status == .accepted, "\(stage): \(reply.status) \(reply.text)")
+    }
+
+    @Test func aContributorRequestsProductionAndADifferentApproverApprovesIt() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("console")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "churn", versions: 2)
+            try await Self.stage(api, tenant: slug, model: "churn", version: 2, to: "Staging", as: "alice")
+            let versionPage = "/ui/t/\(slug)/models/churn/versions/2"
+
+            // The reader sees the version but is offered no stage change, and a forged form is refused.
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let asReader = try await carol.get(versionPage)
+            #expect(asReader.status == .ok)
+            #expect(!asReader.text.contains(#"id="stage-form""#))
+            #expect(asReader.text.contains("Your role offers no stage change"))
+            #expect(!asReader.text.contains(#"id="audit""#), "the audit trail is the approvers'")
+            let forged = try await carol.post(versionPage + "/stage", [("stage", "Production")])
+            #expect(forged.status == .forbidden)
+
+            // The contributor is offered a request (four-eyes), not a move.
+            var alice = ConsoleBrowser(api)
+            _ = try await alice.signIn("alice")
+            let asContributor = try await alice.get(versionPage)
+            #expect(asContributor.text.contains("Request Production"))
+            #expect(!asContributor.text.contains("Move to Production"))
+            let noToken = try await alice.post(versionPage + "/stage", [("stage", "Production")], csrf: false)
+            #expect(noToken.status == .forbidden)
+            let requested = try await alice.post(versionPage + "/stage", [("stage", "Production"), ("comment", "beats v1 on eval")])
+            #expect(requested.status == .seeOther)
+            #expect(requested.headers[.location] == versionPage + "?done=requested")
+            let afterRequest = try await alice.get(versionPage)
+            #expect(afterRequest.text.contains("Waiting for approval"))
+
+            // The requester is told why they cannot approve; the reader sees no decision buttons.
+            let inboxForAlice = try await alice.get("/ui/t/\(slug)/approvals")
+            #expect(inboxForAlice.text.contains("churn v2"))
+            #expect(inboxForAlice.text.contains("beats v1 on eval"))
+            #expect(!inboxForAlice.text.contains(">Approve<"))
+            #expect(inboxForAlice.text.contains("Cancel this request"), "the requester may withdraw it")
+            let inboxForCarol = try await carol.get("/ui/t/\(slug)/approvals")
+            #expect(!inboxForCarol.text.contains(">Approve<"))
+            #expect(inboxForCarol.text.contains("Deciding needs the approver role"))
+            let pending = try await api.call(.get, "/api/v1/tenants/\(slug)/transition-requests?status=pending", as: "carol")
+            let requestID = try #require(pending.json?["transition_requests"]?.array?.first?["id"]?.string)
+            let readerApproves = try await carol.post("/ui/t/\(slug)/approvals/\(requestID)/approve", [])
+            #expect(readerApproves.status == .forbidden, "the server refuses what the page does not offer")
+
+            // dave approves with a comment; the version is in Production and the dashboard says so.
+            var dave = ConsoleBrowser(api)
+            _ = try await dave.signIn("dave")
+            let inboxForDave = try await dave.get("/ui/t/\(slug)/approvals")
+            #expect(inboxForDave.text.contains(">Approve<"))
+            #expect(inboxForDave.text.contains("demographic_parity"))
+            let approved = try await dave.post("/ui/t/\(slug)/approvals/\(requestID)/approve", [("comment", "ok by model risk")])
+            #expect(approved.status == .seeOther)
+            let version = try await api.call(.get, "/api/v1/tenants/\(slug)/models/churn/versions/2", as: "carol")
+            #expect(version.json?["stage"]?.string == "Production")
+            let again = try await dave.post("/ui/t/\(slug)/approvals/\(requestID)/approve", [])
+            #expect(again.status == .conflict, "a decided request cannot be decided twice: \(again.status)")
+
+            let dashboard = try await carol.get("/ui/t/\(slug)")
+            #expect(dashboard.status == .ok)
+            let production = try #require(dashboard.text.range(of: #"<table class="list" id="production">"#))
+            #expect(dashboard.text[production.upperBound...].contains("churn"))
+            #expect(dashboard.text.contains("churn v2: Production approved"))
+            #expect(dashboard.text.contains("churn v2 moved to Staging"))
+            #expect(dashboard.text.contains(#"data-count="pending">0<"#))
+
+            // The approver sees the version's audit trail, with the request and its approval.
+            let asApprover = try await dave.get(versionPage)
+            #expect(asApprover.text.contains(#"id="audit""#))
+            #expect(asApprover.text.contains("transition_request.approved"))
+        }
+    }
+
+    @Test func theDashboardCountsMatchTheAPI() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("counts")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "a", versions: 3)
+            try await Self.seed(api, tenant: slug, name: "b", versions: 2)
+            try await Self.stage(api, tenant: slug, model: "a", version: 1, to: "Staging", as: "alice")
+            try await Self.stage(api, tenant: slug, model: "a", version: 2, to: "Staging", as: "alice")
+            try await Self.stage(api, tenant: slug, model: "b", version: 1, to: "Archived", as: "dave")
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let dashboard = try await carol.get("/ui/t/\(slug)")
+            #expect(dashboard.status == .ok)
+            for stage in Stage.allCases {
+                let filter = "stage = '\(stage.rawValue)'".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let listed = try await api.call(.get, "/api/v1/tenants/\(slug)/versions?filter=\(filter)&max_results=1000", as: "carol")
+                let count = listed.json?["model_versions"]?.array?.count ?? -1
+                #expect(dashboard.text.contains(#"data-count="\#(stage.rawValue)">\#(count)<"#), "\(stage): API says \(count)")
+            }
+            let models = try await api.call(.get, "/api/v1/tenants/\(slug)/models?max_results=1000", as: "carol")
+            let modelCount = models.json?["registered_models"]?.array?.count ?? -1
+            #expect(modelCount == 2)
+            #expect(dashboard.text.contains(#"data-count="models">\#(modelCount)<"#))
+            #expect(dashboard.text.contains("No version is in Production yet."))
+        }
+    }
+
+    @Test func theModelsListSearchesFiltersAndPages() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("list")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "churn-eu", versions: 1)
+            try await Self.seed(api, tenant: slug, name: "churn_us", versions: 2)
+            try await Self.seed(api, tenant: slug, name: "fraud", versions: 1)
+            try await Self.stage(api, tenant: slug, model: "churn_us", version: 2, to: "Staging", as: "alice")
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let all = try await carol.get("/ui/t/\(slug)/models")
+            #expect(all.status == .ok)
+            #expect(all.text.contains("churn-eu") && all.text.contains("churn_us") && all.text.contains("fraud"))
+            let named = try await carol.get("/ui/t/\(slug)/models?q=churn")
+            #expect(named.text.contains("churn-eu") && named.text.contains("churn_us") && !named.text.contains(">fraud<"))
+            let literal = try await carol.get("/ui/t/\(slug)/models?q=n_u")
+            #expect(literal.text.contains("churn_us") && !literal.text.contains("churn-eu"), "the search box matches text, not a pattern")
+            let filter = "stage = 'Staging' AND metrics.accuracy@eval > 0.5".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let filtered = try await carol.get("/ui/t/\(slug)/models?filter=\(filter)")
+            #expect(filtered.status == .ok)
+            #expect(filtered.text.contains(#"href="/ui/t/\#(slug)/models/churn_us/versions/2""#))
+            #expect(!filtered.text.contains("versions/1\""))
+            let broken = try await carol.get("/ui/t/\(slug)/models?filter=stage%20%3D%3D%3D%20x")
+            #expect(broken.status == .badRequest)
+            #expect(broken.text.contains(#"class="problem""#))
+            #expect(broken.text.contains(#"value="stage === x""#), "what was typed stays in the field")
+
+            // Keyset paging: 50 a page, the next page continues where this one ended.
+            for index in 0..<51 {
+                let reply = try await api.call(
+                    .post, "/api/v1/tenants/\(slug)/models", as: "alice", json: .object(["name": .string(String(format: "zz-%02d", index))]))
+                #expect(reply.status == .created)
+            }
+            let first = try await carol.get("/ui/t/\(slug)/models")
+            let next = try #require(first.text.range(of: #"href="([^"]+)" rel="next""#, options: .regularExpression).map { String(first.text[$0]) })
+            let href = String(next.dropFirst(#"href=""#.count).prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            let second = try await carol.get(href)
+            #expect(second.status == .ok)
+            #expect(second.text.contains("zz-50") && !second.text.contains(">fraud<"))
+            #expect(!first.text.contains("zz-50"))
+        }
+    }
+
+    @Test func userInputIsEscapedOnEveryPage() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("escape")
+        let slug = tenant.slug.value
+        let hostile = Self.injection
+        try await harness.run { api in
+            try await Self.seed(
+                api, tenant: slug, name: "evil", versions: 1,
+                description: "**bold** \(hostile) [x](javascript:alert(1)) <img src=x onerror=alert(1)>", tag: hostile)
+            let card = try await api.call(
+                .put, "/api/v1/tenants/\(slug)/models/evil/versions/1/model-card", as: "alice",
+                json: .object(["intended_use": .string(hostile), "owner": .string(#""><svg onload=alert(1)>"#)]))
+            #expect(card.status == .ok, "\(card.text)")
+            let request = try await api.call(
+                .post, "/api/v1/tenants/\(slug)/models/evil/versions/1/transition-requests", as: "alice",
+                json: .object(["to_stage": .string("Staging"), "comment": .string(hostile)]))
+            #expect(request.status == .created || request.status == .ok, "\(request.text)")
+            var dave = ConsoleBrowser(api)
+            _ = try await dave.signIn("dave")
+            for path in [
+                "", "/models", "/models/evil", "/models/evil/versions/1", "/approvals",
+                "/models?q=\(hostile.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+            ] {
+                let page = try await dave.get("/ui/t/\(slug)\(path)")
+                #expect(page.status == .ok, "\(path): \(page.status)")
+                #expect(!page.text.contains("<script>alert"), "\(path) lets a script through")
+                #expect(!page.text.contains("<img src=x"), "\(path) lets markup through")
+                #expect(!page.text.contains("<svg"), "\(path) lets markup through")
+                #expect(!page.text.contains("javascript:alert(1)\""), "\(path) links to javascript:")
+            }
+            let model = try await dave.get("/ui/t/\(slug)/models/evil")
+            #expect(model.text.contains("<strong>bold</strong>"), "the description's Markdown is rendered")
+            #expect(model.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        }
+    }
+
+    @Test func theModelCardFormSavesAndRefusesBadInput() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("card", settings: ["required_card_fields": .array([.string("intended_use"), .string("owner")])])
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "m", versions: 1)
+            let path = "/ui/t/\(slug)/models/m/versions/1"
+            var alice = ConsoleBrowser(api)
+            _ = try await alice.signIn("alice")
+            let before = try await alice.get(path)
+            #expect(before.text.contains("Missing: intended_use, owner"))
+            let bad = try await alice.post(path + "/card", [("intended_use", "scoring"), ("review_by", "next spring")])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("review_by"))
+            let unchanged = try await api.call(.get, "/api/v1/tenants/\(slug)/models/m/versions/1/model-card", as: "carol")
+            #expect(unchanged.json?["intended_use"] == nil, "a refused form writes nothing")
+            _ = try await alice.get(path)
+            let saved = try await alice.post(path + "/card", [("intended_use", "churn scoring"), ("owner", "ml-team"), ("review_by", "2020-01-31")])
+            #expect(saved.status == .seeOther)
+            let after = try await alice.get(path)
+            #expect(after.text.contains("Complete: every field this tenant requires"))
+            let card = try await api.call(.get, "/api/v1/tenants/\(slug)/models/m/versions/1/model-card", as: "carol")
+            #expect(card.json?["intended_use"]?.string == "churn scoring")
+
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let asReader = try await carol.get(path)
+            #expect(!asReader.text.contains(#"id="card-form""#))
+            let forged = try await carol.post(path + "/card", [("intended_use", "x")])
+            #expect(forged.status == .forbidden)
+        }
+    }
+}
