@@ -23,6 +23,9 @@ public enum ConsoleSurface {
         routes.addApprovalRoutes()
         routes.addModelRoutes()
         routes.addVersionRoutes()
+        routes.addCompareRoutes()
+        routes.addServedRoutes()
+        routes.addAuditRoutes()
     }
 }
 

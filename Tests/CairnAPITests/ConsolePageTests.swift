@@ -261,4 +261,136 @@ import Testing
             #expect(forged.status == .forbidden)
         }
     }
+
+    @Test func compareShowsDifferencesAndAChartPerMetric() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("compare")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "m", versions: 3)
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let model = try await carol.get("/ui/t/\(slug)/models/m")
+            #expect(model.text.contains(#"name="v" value="3""#), "the versions table offers each version for comparison")
+            let page = try await carol.get("/ui/t/\(slug)/models/m/compare?v=1&v=3")
+            #expect(page.status == .ok)
+            let table = try #require(page.text.range(of: #"id="compare""#).map { String(page.text[$0.upperBound...]) })
+            #expect(table.contains(#"<tr class="differs"><th scope="row">max_depth</th><td><code>5</code></td><td><code>7</code></td>"#))
+            #expect(table.contains(#"<tr><th scope="row">note</th>"#), "an equal row is not marked")
+            #expect(table.contains(#"<tr class="differs"><th scope="row">eval/accuracy</th><td class="num">0.81</td><td class="num">0.83</td>"#))
+            #expect(page.text.components(separatedBy: #"<svg class="chart""#).count - 1 == 2, "one chart per metric")
+            #expect(page.text.contains(#"aria-label="eval/accuracy: v1: 0.81, v3: 0.83""#))
+            #expect(!page.text.contains("style="), "no inline style (the CSP refuses it)")
+            let asAPI = try await carol.get("/ui/t/\(slug)/models/m/compare?versions=1,2")
+            #expect(asAPI.status == .ok)
+            let one = try await carol.get("/ui/t/\(slug)/models/m/compare?v=1")
+            #expect(one.status == .badRequest)
+            #expect(one.text.contains("Compare 2 to 20"))
+            let missing = try await carol.get("/ui/t/\(slug)/models/m/compare?v=1&v=99")
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test func whatServedWhenNamesTheVersionItsApprovalAndItsTrail() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("served")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "scoring", versions: 2)
+            try await Self.stage(api, tenant: slug, model: "scoring", version: 1, to: "Staging", as: "alice")
+            let request = try await api.call(
+                .post, "/api/v1/tenants/\(slug)/models/scoring/versions/1/transition-requests", as: "alice",
+                json: .object(["to_stage": .string("Production")]))
+            let id = try #require(request.json?["id"]?.string)
+            let approved = try await api.call(
+                .post, "/api/v1/tenants/\(slug)/transition-requests/\(id)/approve", as: "dave", json: .object(["comment": .string("signed off")]))
+            #expect(approved.status == .ok, "\(approved.text)")
+            let deploy = "/api/v1/tenants/\(slug)/models/scoring/versions/"
+            let first = try await api.call(
+                .post, deploy + "1/deployments", as: "alice", json: .object(["environment": .string("prod"), "target": .string("eu-west")]))
+            #expect(first.status == .created, "\(first.text)")
+            try await Task.sleep(for: .milliseconds(300))
+            let between = Date()
+            try await Task.sleep(for: .milliseconds(300))
+            let second = try await api.call(
+                .post, deploy + "2/deployments", as: "alice", json: .object(["environment": .string("prod"), "target": .string("eu-west")]))
+            #expect(second.status == .created, "\(second.text)")
+
+            var dave = ConsoleBrowser(api)
+            _ = try await dave.signIn("dave")
+            let at = RFC3339.format(between)  // to the millisecond: the deployments are 300 ms apart
+            let then = try await dave.get(
+                "/ui/t/\(slug)/served?environment=prod&at=\(at.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(then.status == .ok)
+            #expect(then.text.contains("scoring v1</a> on prod / eu-west"))
+            #expect(!then.text.contains("scoring v2</a>"))
+            #expect(then.text.contains("approved by <strong>dave</strong>"))
+            #expect(then.text.contains("signed off"))
+            #expect(then.text.contains("deployment.started"), "the approver sees the version's trail up to then")
+            let now = try await dave.get("/ui/t/\(slug)/served?environment=prod")
+            #expect(now.text.contains("scoring v2</a> on prod / eu-west"))
+            #expect(now.text.contains("No approved request for this version by then."))
+            let elsewhere = try await dave.get("/ui/t/\(slug)/served?environment=staging")
+            #expect(elsewhere.text.contains("Nothing was serving then."))
+            let bad = try await dave.get("/ui/t/\(slug)/served?at=yesterday")
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("must be a time like"))
+
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            let asReader = try await carol.get(
+                "/ui/t/\(slug)/served?environment=prod&at=\(at.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(asReader.text.contains("scoring v1</a>"))
+            #expect(!asReader.text.contains("deployment.started"), "the audit trail is the approvers'")
+        }
+    }
+
+    @Test func theAuditLogFiltersPagesExportsAndVerifies() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("auditlog")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            for index in 0..<55 {
+                let reply = try await api.call(.post, "/api/v1/tenants/\(slug)/models", as: "alice", json: .object(["name": .string("m\(index)")]))
+                #expect(reply.status == .created)
+            }
+            _ = try await api.call(.post, "/api/v1/tenants/\(slug)/models", as: "bob", json: .object(["name": .string("bobs")]))
+            var dave = ConsoleBrowser(api)
+            _ = try await dave.signIn("dave")
+            let first = try await dave.get("/ui/t/\(slug)/audit?actor=alice")
+            #expect(first.status == .ok)
+            #expect(first.text.components(separatedBy: "<tr><td class=\"num\">").count - 1 == 50, "fifty a page")
+            let next = try #require(first.text.range(of: #"href="([^"]+)" rel="next""#, options: .regularExpression).map { String(first.text[$0]) })
+            let older = try await dave.get(
+                String(next.dropFirst(#"href=""#.count).prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(older.text.components(separatedBy: "<tr><td class=\"num\">").count - 1 == 5, "the next page keeps the filter")
+            let byBob = try await dave.get("/ui/t/\(slug)/audit?actor=bob")
+            #expect(byBob.text.contains("registered_model:bobs") && !byBob.text.contains("registered_model:m1<"))
+            let object = try await dave.get("/ui/t/\(slug)/audit?object=registered_model:m3")
+            #expect(object.text.components(separatedBy: "<tr><td class=\"num\">").count - 1 == 1)
+            let future = try await dave.get("/ui/t/\(slug)/audit?since=2999-01-01T00:00")
+            #expect(future.text.contains("No entry matches."))
+            let badTime = try await dave.get("/ui/t/\(slug)/audit?until=soon")
+            #expect(badTime.status == .badRequest)
+            let verified = try await dave.get("/ui/t/\(slug)/audit?verify=1")
+            #expect(verified.text.range(of: #"Hash chain intact: [0-9]+ entries"#, options: .regularExpression) != nil)
+
+            let export = try await dave.get("/ui/t/\(slug)/audit/export?actor=alice")
+            #expect(export.status == .ok)
+            #expect(export.headers[.contentType] == "application/x-ndjson")
+            let lines = export.text.split(separator: "\n")
+            #expect(lines.count == 55)
+            let record = try JSONDecoder().decode(JSONValue.self, from: Data(lines[0].utf8))
+            #expect(record["action"]?.string == "registered_model.created")
+            #expect(record["after"]?["name"]?.string == "m54", "newest first, with the after image as JSON")
+            #expect(record["hash"]?.string?.count == 64)
+
+            var carol = ConsoleBrowser(api)
+            _ = try await carol.signIn("carol")
+            #expect(try await carol.get("/ui/t/\(slug)/audit").status == .forbidden)
+            #expect(try await carol.get("/ui/t/\(slug)/audit/export").status == .forbidden)
+            let dashboard = try await carol.get("/ui/t/\(slug)")
+            #expect(!dashboard.text.contains("Audit log"), "the reader is not offered the audit log")
+        }
+    }
 }

@@ -44,6 +44,8 @@ def tenant():
         api("PUT", f"{base}/CustomerChurn/versions/{number}/model-card", "alice",
             {"intended_use": "Retention offers", "owner": "ml-team", "review_by": "2027-06-30"})
     api("POST", f"{base}/CustomerChurn/versions/2/transitions", "alice", {"to_stage": "Staging"})
+    api("POST", f"{base}/CustomerChurn/versions/1/deployments", "alice",
+        {"environment": "shadow", "target": "eu-west", "comment": "shadow traffic for comparison"})
     return slug
 
 
@@ -62,7 +64,8 @@ def browser():
 
 def shot(driver, name):
     os.makedirs(SHOTS, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, max(900, min(height, 4000)))
+    for _ in range(2):  # a taller window can reflow the page; measure again
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1280, max(900, min(height + 140, 4000)))
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
     driver.set_window_size(1280, 900)

@@ -93,6 +93,21 @@ def test_request_approve_and_see_it_on_the_dashboard(browser, tenant):
     assert "churn" in browser.find_element(By.CSS_SELECTOR, ".prose strong").text
     assert browser.find_element(By.CSS_SELECTOR, "#versions thead").get_attribute("textContent").count("accuracy@churn-eval") == 1
     shot(browser, "model")
+
+    # Compare the two versions: differences marked, a chart per metric.
+    for number in ("1", "2"):
+        browser.find_element(By.CSS_SELECTOR, f"#compare-form input[name=v][value='{number}']").click()
+    browser.find_element(By.CSS_SELECTOR, "#compare-form button[type=submit]").click()
+    differing = [row.find_element(By.TAG_NAME, "th").get_attribute("textContent")
+                 for row in browser.find_elements(By.CSS_SELECTOR, "#compare tr.differs")]
+    assert "max_depth" in differing and "churn-eval/accuracy" in differing and "n_estimators" not in differing
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#charts svg.chart")) == 2
+    shot(browser, "compare")
+
+    # What served when: the shadow deployment of v1, now.
+    browser.find_element(By.LINK_TEXT, "What served when").click()
+    assert "CustomerChurn v1 on shadow / eu-west" in browser.find_element(By.CSS_SELECTOR, "article.served h2").text
+    shot(browser, "served")
     browser.get(version_page)
     assert "transition_request.approved" in browser.find_element(By.ID, "audit").text
     assert browser.find_element(By.ID, "stage").text == "Production"

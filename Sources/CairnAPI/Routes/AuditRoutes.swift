@@ -12,15 +12,7 @@ extension APIRoutes {
         let audit = app.audit
         add(.get, "tenants/{tenant}/audit", access: .tenant(.approver)) { request, _, scope in
             var query = AuditQuery(maxResults: try Limits.maxResults(try request.intQuery("max_results")))
-            if let object = request.query("object") {
-                let parts = object.split(separator: ":", maxSplits: 1).map(String.init)
-                if parts.count == 2 {
-                    query.objectType = parts[0]
-                    query.objectID = parts[1]
-                } else {
-                    query.objectID = object
-                }
-            }
+            if let object = request.query("object") { query.select(object: object) }
             query.actor = request.query("actor")
             query.action = request.query("action")
             if let since = request.query("since") {

@@ -12,4 +12,9 @@ public struct AuditLog: Sendable {
     public func entries(_ query: AuditQuery, _ scope: RequestScope) async throws -> [AuditEntry] {
         try await store.entries(query, in: scope.tenant, logger: scope.logger)
     }
+
+    /// Recomputes the tenant's whole chain: whether any entry was changed, removed or reordered since it was written.
+    public func verify(_ scope: RequestScope) async throws -> AuditChainVerifier.Finding {
+        try await store.verify(tenant: scope.tenant, logger: scope.logger)
+    }
 }

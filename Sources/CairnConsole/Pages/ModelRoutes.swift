@@ -214,6 +214,7 @@ struct ModelDetailPage {
     let empty: Bool
     let nextHref: String?
     let modelsHref: String
+    let compareAction: String
 
     init(_ model: RegisteredModel, versions found: VersionPage, scope: RequestScope, csrf: String) {
         let slug = scope.tenant.slug.value
@@ -239,6 +240,7 @@ struct ModelDetailPage {
         empty = found.versions.isEmpty
         nextHref = found.nextPageToken.map { Display.modelPath(slug, modelName) + "?page=" + Display.query($0) }
         modelsHref = Display.tenantPath(slug, "models")
+        compareAction = Display.modelPath(slug, modelName) + "/compare"
     }
 }
 

@@ -15,16 +15,18 @@ struct TenantNav {
     let links: [Link]
 
     enum Section: String {
-        case dashboard, models, approvals
+        case dashboard, models, approvals, served, audit
     }
 
     init(_ scope: RequestScope, current: Section) {
         slug = scope.tenant.slug.value
         name = scope.tenant.displayName
         role = scope.access.role?.rawValue ?? "platform admin"
-        let links: [(Section, String, String)] = [
+        var links: [(Section, String, String)] = [
             (.dashboard, "Dashboard", ""), (.models, "Models", "models"), (.approvals, "Approvals", "approvals"),
+            (.served, "What served when", "served"),
         ]
+        if scope.role >= .approver { links.append((.audit, "Audit log", "audit")) }
         let slug = self.slug
         self.links = links.map { Link(label: $0.1, href: Display.tenantPath(slug, $0.2), current: $0.0 == current) }
     }

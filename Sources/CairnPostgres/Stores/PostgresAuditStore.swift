@@ -31,6 +31,7 @@ public struct PostgresAuditStore: AuditStore {
                   AND (\(query.actor)::text IS NULL OR actor = \(query.actor))
                   AND (\(query.action)::text IS NULL OR action = \(query.action))
                   AND (\(query.since)::timestamptz IS NULL OR at >= \(query.since))
+                  AND (\(query.until)::timestamptz IS NULL OR at < \(query.until))
                   AND (\(query.beforeSeq)::bigint IS NULL OR seq < \(query.beforeSeq))
                 ORDER BY seq DESC LIMIT \(query.maxResults)
                 """, logger: logger)
