@@ -26,6 +26,7 @@ public enum ConsoleSurface {
         routes.addCompareRoutes()
         routes.addServedRoutes()
         routes.addAuditRoutes()
+        routes.addRetentionRoutes()
     }
 }
 

@@ -393,4 +393,50 @@ import Testing
             #expect(!dashboard.text.contains("Audit log"), "the reader is not offered the audit log")
         }
     }
+
+    @Test func anAdminPreviewsARetentionDraftAndThenSavesIt() async throws {
+        let harness = try await APIHarness.make()
+        let tenant = try await harness.db.makeTenant("retention")
+        let slug = tenant.slug.value
+        try await harness.run { api in
+            try await Self.seed(api, tenant: slug, name: "m", versions: 4)
+            let path = "/ui/t/\(slug)/admin/retention"
+            var erin = ConsoleBrowser(api)
+            _ = try await erin.signIn("erin")
+            let empty = try await erin.get(path)
+            #expect(empty.status == .ok)
+            #expect(empty.text.contains("has no retention policy yet"))
+            let draft = [("rule0_name", "keep two"), ("rule0_keep_last", "2"), ("deployment_protection_days", "30")]
+            let preview = try await erin.post(path + "/preview", draft)
+            #expect(preview.status == .ok)
+            let actions = try #require(preview.text.range(of: #"id="preview-actions""#).map { String(preview.text[$0.upperBound...]) })
+            #expect(actions.contains("m v1</a>") && actions.contains("m v2</a>") && !actions.contains("m v3</a>"))
+            #expect(preview.text.contains("2 to archive"))
+            #expect(preview.text.contains(#"value="keep two""#), "the draft stays in the editor")
+            let untouched = try await api.call(.get, "/api/v1/tenants/\(slug)/retention-policies", as: "erin")
+            #expect(untouched.json?["revision"]?.number == 0, "a preview saves nothing: \(untouched.text)")
+            let versions = try await api.call(.get, "/api/v1/tenants/\(slug)/models/m/versions/1", as: "erin")
+            #expect(versions.json?["stage"]?.string == "None", "a preview changes nothing")
+
+            let bad = try await erin.post(path, [("rule0_name", "keep two"), ("rule0_keep_last", "two")])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("must be a whole number"))
+            #expect(bad.text.contains(#"value="two""#))
+            let saved = try await erin.post(path, draft)
+            #expect(saved.status == .seeOther)
+            let stored = try await api.call(.get, "/api/v1/tenants/\(slug)/retention-policies", as: "erin")
+            #expect(stored.json?["revision"]?.number == 1)
+            #expect(stored.json?["rules"]?.array?.first?["keep_last"]?.number == 2)
+            let after = try await erin.get(path + "?done=saved")
+            #expect(after.text.contains("Policy saved: revision 1."))
+            #expect(after.text.contains(#"name="rule0_keep_last" value="2""#))
+
+            var dave = ConsoleBrowser(api)
+            _ = try await dave.signIn("dave")
+            #expect(try await dave.get(path).status == .forbidden)
+            #expect(try await dave.post(path, draft).status == .forbidden, "only admins save a policy")
+            let nav = try await dave.get("/ui/t/\(slug)")
+            #expect(!nav.text.contains(">Retention<"), "the approver is not offered the admin page")
+        }
+    }
 }

@@ -15,7 +15,7 @@ struct TenantNav {
     let links: [Link]
 
     enum Section: String {
-        case dashboard, models, approvals, served, audit
+        case dashboard, models, approvals, served, audit, admin
     }
 
     init(_ scope: RequestScope, current: Section) {
@@ -27,6 +27,7 @@ struct TenantNav {
             (.served, "What served when", "served"),
         ]
         if scope.role >= .approver { links.append((.audit, "Audit log", "audit")) }
+        if scope.role >= .admin { links.append((.admin, "Retention", "admin/retention")) }
         let slug = self.slug
         self.links = links.map { Link(label: $0.1, href: Display.tenantPath(slug, $0.2), current: $0.0 == current) }
     }
