@@ -201,7 +201,9 @@ import Testing
         try await harness.run { api in
             try await Self.seed(
                 api, tenant: slug, name: "evil", versions: 1,
-                description: "**bold** \(hostile) [x](javascript:alert(1)) <img src=x onerror=alert(1)>", tag: hostile)
+                description:
+                    "**bold** *soft* `code` [docs](https://docs.example.com/m) \(hostile) [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+                tag: hostile)
             let card = try await api.call(
                 .put, "/api/v1/tenants/\(slug)/models/evil/versions/1/model-card", as: "alice",
                 json: .object(["intended_use": .string(hostile), "owner": .string(#""><svg onload=alert(1)>"#)]))
@@ -225,6 +227,8 @@ import Testing
             }
             let model = try await dave.get("/ui/t/\(slug)/models/evil")
             #expect(model.text.contains("<strong>bold</strong>"), "the description's Markdown is rendered")
+            #expect(model.text.contains("<em>soft</em>") && model.text.contains("<code>code</code>"))
+            #expect(model.text.contains(#"<a href="https://docs.example.com/m" rel="nofollow noopener noreferrer">docs</a>"#))
             #expect(model.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         }
     }

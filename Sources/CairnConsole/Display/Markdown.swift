@@ -74,16 +74,14 @@ enum Markdown {
         return hashes
     }
 
-    // Immutable after start-up; NSRegularExpression matching is thread-safe.
+    // Immutable after start-up; NSRegularExpression matching is thread-safe. The patterns are constants the console's
+    // page tests render (ConsolePageTests); one that did not compile would leave its markup as escaped text, not crash.
     nonisolated(unsafe) private static let rules: [(NSRegularExpression, String)] = [
-        (try! NSRegularExpression(pattern: "`([^`]+)`"), "<code>$1</code>"),
-        (try! NSRegularExpression(pattern: "\\*\\*([^*]+)\\*\\*"), "<strong>$1</strong>"),
-        (try! NSRegularExpression(pattern: "(?<![*\\w])\\*([^*\\s][^*]*)\\*(?![*\\w])"), "<em>$1</em>"),
-        (
-            try! NSRegularExpression(pattern: "\\[([^\\]]+)\\]\\((https?://[^\\s()]+)\\)"),
-            "<a href=\"$2\" rel=\"nofollow noopener noreferrer\">$1</a>"
-        ),
-    ]
+        ("`([^`]+)`", "<code>$1</code>"),
+        ("\\*\\*([^*]+)\\*\\*", "<strong>$1</strong>"),
+        ("(?<![*\\w])\\*([^*\\s][^*]*)\\*(?![*\\w])", "<em>$1</em>"),
+        ("\\[([^\\]]+)\\]\\((https?://[^\\s()]+)\\)", "<a href=\"$2\" rel=\"nofollow noopener noreferrer\">$1</a>"),
+    ].compactMap { pattern, template in (try? NSRegularExpression(pattern: pattern)).map { ($0, template) } }
 
     private static func inline(_ text: String) -> String {
         var html = escape(text)

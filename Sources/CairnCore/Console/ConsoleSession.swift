@@ -32,11 +32,16 @@ public struct SessionLifetime: Sendable, Equatable {
         guard idle > .zero, absolute >= idle else {
             throw .invalid("Console sessions need a positive idle timeout no longer than their absolute lifetime.")
         }
+        self.init(checked: idle, absolute)
+    }
+
+    private init(checked idle: Duration, _ absolute: Duration) {
         self.idle = idle
         self.absolute = absolute
     }
 
-    public static let standard = try! SessionLifetime(idle: .seconds(30 * 60), absolute: .seconds(12 * 3600))
+    /// 30 minutes idle, 12 hours in all (the settings' defaults).
+    public static let standard = SessionLifetime(checked: .seconds(30 * 60), .seconds(12 * 3600))
 }
 
 /// 256 random bits, URL-safe base64 without padding (43 characters): a session's secret or a CSRF token.
